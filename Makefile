@@ -1,0 +1,49 @@
+# The fixed interface: make demo, make test, make ui, make bench. Everything else they
+# need is installed here, into .venv, from the exact versions in uv.lock.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+export SHARESIGNAL_HOME ?= $(CURDIR)/data
+export DAGSTER_HOME := $(SHARESIGNAL_HOME)/dagster
+
+DEMO_START ?= 2026-10-01
+DEMO_DAYS ?= 30
+DEMO_END := $(shell date -u -d "$(DEMO_START) + $(DEMO_DAYS) days - 1 day" +%F)
+
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
+MANIFEST := dbt_project/target/manifest.json
+
+.PHONY: setup demo test ui lint clean
+
+setup: $(VENV)/.synced $(MANIFEST)
+
+$(VENV)/.synced: pyproject.toml uv.lock
+	test -x $(BIN)/python || python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	# --inexact keeps uv itself, which the lock does not list.
+	$(BIN)/uv sync --frozen --inexact --quiet
+	touch $@
+
+# dagster-dbt reads the dbt manifest when the code location loads.
+$(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
+	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
+
+demo: setup
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/sharesignal generate --start $(DEMO_START) --days $(DEMO_DAYS)
+	$(BIN)/sharesignal run --start $(DEMO_START) --end $(DEMO_END)
+
+test: setup
+	$(BIN)/pytest
+
+ui: setup
+	mkdir -p $(DAGSTER_HOME)
+	$(BIN)/dagster dev -w workspace.yaml
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs

@@ -1,0 +1,38 @@
+"""The Dagster code location: everything from export files to published marts.
+
+    landing/<source>  →  raw/<source>  →  staging/*  →  intermediate/*  →  marts/*
+        →  Great Expectations checks  →  serving/published_marts
+"""
+
+import os
+
+from dagster import Definitions, in_process_executor
+from dagster_dbt import DbtCliResource
+
+from sharesignal.config import load_settings
+
+from .ingest import ingest_assets, landing_specs
+from .jobs import daily_pipeline, daily_schedule
+from .publish import published_marts
+from .quality import suite_checks
+from .resources import Warehouse
+from .transform import dbt_models, dbt_project
+
+settings = load_settings()
+# dbt runs as a subprocess from dbt_project/ and finds the warehouse through this variable:
+# make it absolute so a relative SHARESIGNAL_HOME means the same folder there.
+os.environ["SHARESIGNAL_HOME"] = str(settings.home)
+
+defs = Definitions(
+    assets=[*landing_specs, *ingest_assets, dbt_models, published_marts],
+    asset_checks=suite_checks,
+    jobs=[daily_pipeline],
+    schedules=[daily_schedule],
+    resources={
+        "warehouse": Warehouse(path=str(settings.warehouse_path)),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    },
+    # One DuckDB file takes one writer at a time, and dbt writes it from a subprocess:
+    # steps run one after another in the run's process.
+    executor=in_process_executor,
+)

@@ -1,0 +1,101 @@
+"""Ingest assets: one per source, loading `landing/<source>/<date>/` into `raw.*`.
+
+The landing folders are external assets (files a business exports; nothing here
+materializes them), so the lineage starts at the export files.
+"""
+
+from datetime import date
+
+from dagster import (
+    AssetExecutionContext,
+    AssetKey,
+    AssetSpec,
+    AssetsDefinition,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
+
+from sharesignal.config import SOURCES, load_settings
+from sharesignal.ingest import FileLoad, ingest_partition
+
+from .partitions import daily_partitions, single_run
+from .resources import Warehouse
+
+SOURCE_DESCRIPTIONS = {
+    "x": "X (Twitter) API v2 search pages: posts, retweets, quotes, replies and their users.",
+    "mastodon": "Mastodon API status pages: statuses, reblogs and their accounts.",
+    "bluesky": "Bluesky getAuthorFeed pages (posts, reposts) and getProfiles records.",
+    "clicks": "Short-link click log (bit.ly format): one click per line, with heartbeats.",
+    "web_analytics": "GA4 BigQuery export rows: events with nested event_params.",
+    "crm": "Salesforce Lead and Opportunity CSV exports.",
+    "content": "The business's content catalog: URL, title, type and campaign.",
+}
+
+
+def landing_spec(source: str) -> AssetSpec:
+    return AssetSpec(
+        key=AssetKey(["landing", source]),
+        description=f"Export files as delivered, in landing/{source}/<YYYY-MM-DD>/. "
+        + SOURCE_DESCRIPTIONS[source],
+        group_name="landing",
+        kinds={"file"},
+        partitions_def=daily_partitions,
+    )
+
+
+def file_loads_table(loads: list[FileLoad]) -> str:
+    lines = [
+        "| file | read | loaded | rejected | status | message |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    lines += [
+        f"| {f.source_file} | {f.rows_read} | {f.rows_loaded} | {f.rows_rejected} "
+        f"| {f.status} | {f.message or ''} |"
+        for f in loads
+    ]
+    return "\n".join(lines)
+
+
+def build_ingest_asset(source: str) -> AssetsDefinition:
+    @asset(
+        key=AssetKey(["raw", source]),
+        deps=[landing_spec(source)],
+        description=f"raw.{source}_* tables in warehouse.duckdb, one row per record of the "
+        "landing files, each with its file, line and load id; bad lines and files go to "
+        "raw._rejects with a reason, and raw._load_log balances every file.",
+        group_name="raw",
+        kinds={"duckdb"},
+        partitions_def=daily_partitions,
+        backfill_policy=single_run,
+    )
+    def ingest(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+        landing_dir = load_settings().landing_dir
+        loads: list[FileLoad] = []
+        with warehouse.connect() as con:
+            for key in context.partition_keys:
+                loads += ingest_partition(
+                    con, source, date.fromisoformat(key), landing_dir, load_id=context.run_id
+                )
+        read = sum(f.rows_read for f in loads)
+        loaded = sum(f.rows_loaded for f in loads)
+        rejected = sum(f.rows_rejected for f in loads)
+        context.log.info(
+            f"{source}: {len(loads)} files, {read} rows read, {loaded} loaded, {rejected} rejected"
+        )
+        return MaterializeResult(
+            metadata={
+                "files": len(loads),
+                "rows_read": read,
+                "rows_loaded": loaded,
+                "rows_rejected": rejected,
+                "files_rejected": sum(f.status == "rejected" for f in loads),
+                "loads": MetadataValue.md(file_loads_table(loads)),
+            }
+        )
+
+    return ingest
+
+
+landing_specs = [landing_spec(source) for source in SOURCES]
+ingest_assets = [build_ingest_asset(source) for source in SOURCES]
