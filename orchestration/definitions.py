@@ -1,7 +1,7 @@
 """The Dagster code location: everything from export files to published marts.
 
-    landing/<source>  →  raw/<source>  →  staging/*  →  intermediate/*  →  marts/*
-        →  Great Expectations checks  →  serving/published_marts
+landing/<source>  →  raw/<source>  →  staging/*  →  intermediate/*  →  marts/*
+    →  Great Expectations checks  →  serving/published_marts
 """
 
 import os
@@ -12,7 +12,7 @@ from dagster_dbt import DbtCliResource
 from sharesignal.config import load_settings
 
 from .ingest import ingest_assets, landing_specs
-from .jobs import daily_pipeline, daily_schedule
+from .jobs import audit_and_publish, daily_pipeline, daily_schedule
 from .publish import published_marts
 from .quality import suite_checks
 from .resources import Warehouse
@@ -26,7 +26,7 @@ os.environ["SHARESIGNAL_HOME"] = str(settings.home)
 defs = Definitions(
     assets=[*landing_specs, *ingest_assets, dbt_models, published_marts],
     asset_checks=suite_checks,
-    jobs=[daily_pipeline],
+    jobs=[daily_pipeline, audit_and_publish],
     schedules=[daily_schedule],
     resources={
         "warehouse": Warehouse(path=str(settings.warehouse_path)),

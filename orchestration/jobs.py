@@ -1,6 +1,6 @@
 """The main job and its schedule."""
 
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetKey, AssetSelection, ScheduleDefinition, define_asset_job
 
 from .partitions import daily_partitions
 
@@ -20,4 +20,14 @@ daily_schedule = ScheduleDefinition(
     cron_schedule="0 6 * * *",
     execution_timezone="UTC",
     name="daily_pipeline_schedule",
+)
+
+# Re-run the gates on the marts as they are and publish when they pass, without rebuilding:
+# for re-publishing after an incident, and for testing the gate itself.
+audit_and_publish = define_asset_job(
+    name="audit_and_publish",
+    selection=AssetSelection.checks_for_assets(AssetSelection.groups("marts"))
+    | AssetSelection.keys(AssetKey(["serving", "published_marts"])),
+    description="Run the Great Expectations gates on the current marts and publish them "
+    "when every gate passed.",
 )

@@ -4,10 +4,9 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
 
+from data_quality import MART_SUITES
 from sharesignal.config import load_settings
 from sharesignal.publish import publish_marts
-
-from data_quality import MART_SUITES
 
 from .quality import MARTS_SCHEMA
 from .resources import Warehouse

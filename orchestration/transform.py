@@ -1,8 +1,8 @@
 """dbt models as Dagster assets: staging → intermediate → marts, with dbt tests as checks."""
 
 import json
-from datetime import timedelta
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, TimeWindow

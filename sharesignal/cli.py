@@ -110,7 +110,10 @@ def summary_command() -> int:
         return 1
     con = duckdb.connect(str(settings.serving_path), read_only=True)
     try:
-        tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()
+        ]
         print(f"published marts in {settings.serving_path}:")
         for table in tables:
             rows = con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]

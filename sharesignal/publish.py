@@ -14,7 +14,9 @@ from pathlib import Path
 import duckdb
 
 
-def publish_marts(warehouse_path: Path, serving_path: Path, schema: str, tables: list[str]) -> dict[str, int]:
+def publish_marts(
+    warehouse_path: Path, serving_path: Path, schema: str, tables: list[str]
+) -> dict[str, int]:
     """Copy `schema.<table>` for each table from the warehouse into a new serving file and
     swap it in. Returns the row count of each published table."""
     serving_path.parent.mkdir(parents=True, exist_ok=True)
@@ -29,14 +31,19 @@ def publish_marts(warehouse_path: Path, serving_path: Path, schema: str, tables:
     return row_counts
 
 
-def _write_serving_file(warehouse_path: Path, target: Path, schema: str, tables: list[str]) -> dict[str, int]:
+def _write_serving_file(
+    warehouse_path: Path, target: Path, schema: str, tables: list[str]
+) -> dict[str, int]:
     con = duckdb.connect(str(target))
     try:
         con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(warehouse_path)])
         for table in tables:
-            con.execute(f'CREATE TABLE main."{table}" AS SELECT * FROM warehouse."{schema}"."{table}"')
+            con.execute(
+                f'CREATE TABLE main."{table}" AS SELECT * FROM warehouse."{schema}"."{table}"'
+            )
         row_counts = {
-            table: con.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0] for table in tables
+            table: con.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0]
+            for table in tables
         }
         con.execute("DETACH warehouse")
         con.execute("CHECKPOINT")

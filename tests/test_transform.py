@@ -1,7 +1,7 @@
 """The dbt command built for a partition window, tested without a warehouse."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from dagster import TimeWindow
 
@@ -10,8 +10,8 @@ from orchestration.transform import dbt_build_args
 
 def window(start: str, end: str) -> TimeWindow:
     return TimeWindow(
-        datetime.fromisoformat(start).replace(tzinfo=timezone.utc),
-        datetime.fromisoformat(end).replace(tzinfo=timezone.utc),
+        datetime.fromisoformat(start).replace(tzinfo=UTC),
+        datetime.fromisoformat(end).replace(tzinfo=UTC),
     )
 
 
