@@ -1,0 +1,76 @@
+with
+
+source as (
+
+    select * from {{ source('bluesky', 'bluesky_feed_items') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        case
+            when reason."$type" = 'app.bsky.feed.defs#reasonRepost'
+                then 'repost:' || reason.by.did || ':' || post.uri
+            else post.uri
+        end as feed_item_id,
+        post.uri as post_id,
+        case
+            when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then reason.by.did
+            else post.author.did
+        end as account_id,
+        case
+            when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then post.uri
+        end as reshared_post_id,
+        -- a repost shares the post as it is; what that post quotes or answers is the
+        -- original author's doing
+        case
+            when reason."$type" is distinct from 'app.bsky.feed.defs#reasonRepost'
+                and post.record.embed."$type" = 'app.bsky.embed.record'
+                then post.record.embed.record.uri
+        end as quoted_post_id,
+        case
+            when reason."$type" is distinct from 'app.bsky.feed.defs#reasonRepost'
+                then post.record.reply.parent.uri
+        end as replied_to_post_id,
+
+        ---------- strings
+        post.record.text as text,
+        case
+            when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then 'reshare'
+            when post.record.embed."$type" = 'app.bsky.embed.record' then 'quote'
+            when post.record.reply.parent.uri is not null then 'reply'
+            else 'original'
+        end as share_type,
+        post.record.embed.external.uri as shared_url,
+
+        ---------- numerics
+        post.repostCount as repost_count,
+        post.replyCount as reply_count,
+        post.likeCount as like_count,
+        post.quoteCount as quote_count,
+
+        ---------- timestamps
+        try_cast(
+            case
+                when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then reason.indexedAt
+                else post.record.createdAt
+            end as timestamptz
+        ) at time zone 'UTC' as posted_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+    where post.uri is not null
+    qualify row_number() over (
+        partition by feed_item_id
+        order by _partition_date desc, _source_file desc, _line desc, _item desc
+    ) = 1
+
+)
+
+select * from renamed

@@ -1,0 +1,44 @@
+with
+
+source as (
+
+    select * from {{ source('bluesky', 'bluesky_profiles') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        did as account_id,
+
+        ---------- strings
+        handle,
+        displayName as display_name,
+        description,
+
+        ---------- numerics
+        followersCount as followers_count,
+        followsCount as following_count,
+        postsCount as post_count,
+
+        ---------- timestamps
+        try_cast(createdAt as timestamptz) at time zone 'UTC' as account_created_at,
+        try_cast(indexedAt as timestamptz) at time zone 'UTC' as observed_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+    where did is not null
+    qualify row_number() over (
+        partition by did
+        order by _partition_date desc, observed_at desc nulls last, _source_file desc,
+            _line desc, _item desc
+    ) = 1
+
+)
+
+select * from renamed

@@ -1,0 +1,52 @@
+with
+
+source as (
+
+    select * from {{ source('crm', 'crm_leads') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        "Id" as lead_id,
+        nullif("ConvertedOpportunityId", '') as converted_opportunity_id,
+        nullif("GA_Client_ID__c", '') as ga_client_id,
+
+        ---------- strings
+        "Status" as status,
+        nullif("LeadSource", '') as lead_source,
+        "Company" as company,
+        nullif("Email", '') as email,
+        nullif("UTM_Source__c", '') as utm_source,
+        nullif("UTM_Medium__c", '') as utm_medium,
+        nullif("UTM_Campaign__c", '') as utm_campaign,
+        nullif("UTM_Content__c", '') as utm_content,
+
+        ---------- booleans
+        coalesce(lower("IsConverted") in ('true', '1'), false) as is_converted,
+
+        ---------- dates and timestamps
+        try_cast("ConvertedDate" as date) as converted_date,
+        try_cast("CreatedDate" as timestamptz) at time zone 'UTC' as created_at,
+        try_cast("LastModifiedDate" as timestamptz) at time zone 'UTC' as last_modified_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+    where "Id" is not null
+    -- the latest version of a lead wins; a lead whose latest version is deleted is dropped
+    qualify row_number() over (
+        partition by "Id"
+        order by try_cast("SystemModstamp" as timestamptz) desc nulls last,
+            _partition_date desc, _source_file desc, _line desc
+    ) = 1
+    and not coalesce(lower("IsDeleted") in ('true', '1'), false)
+
+)
+
+select * from renamed

@@ -1,0 +1,64 @@
+with
+
+source as (
+
+    -- accounts come inside statuses: the author's, and the author of a reblogged status
+    select account, created_at as status_created_at, _partition_date, _source_file, _line,
+        _item, _load_id
+    from {{ source('mastodon', 'mastodon_statuses') }}
+    union all
+    select reblog.account, created_at, _partition_date, _source_file, _line, _item, _load_id
+    from {{ source('mastodon', 'mastodon_statuses') }}
+    where reblog.account.id is not null
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        account.id as account_id,
+
+        ---------- strings
+        account.acct as handle,
+        account.display_name as display_name,
+        trim(regexp_replace(
+            replace(replace(replace(replace(replace(
+                regexp_replace(
+                    regexp_replace(account.note, '<br\s*/?>|</p>', ' ', 'g'), '<[^>]*>', '', 'g'
+                ),
+                '&quot;', '"'), '&#39;', ''''), '&lt;', '<'), '&gt;', '>'), '&amp;', '&'),
+            '\s+', ' ', 'g'
+        )) as note_text,
+
+        ---------- numerics
+        account.followers_count as followers_count,
+        account.following_count as following_count,
+        account.statuses_count as post_count,
+
+        ---------- booleans
+        coalesce(account.bot, false) as is_bot,
+        coalesce(account.locked, false) as is_locked,
+        coalesce(account.avatar like '%missing.png', false) as has_default_avatar,
+
+        ---------- timestamps
+        try_cast(account.created_at as timestamptz) at time zone 'UTC' as account_created_at,
+        -- the time of the status the account was seen with
+        try_cast(status_created_at as timestamptz) at time zone 'UTC' as observed_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+    where account.id is not null
+    qualify row_number() over (
+        partition by account.id
+        order by observed_at desc nulls last, _partition_date desc, _source_file desc,
+            _line desc, _item desc
+    ) = 1
+
+)
+
+select * from renamed

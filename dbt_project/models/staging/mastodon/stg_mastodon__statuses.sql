@@ -1,0 +1,70 @@
+with
+
+source as (
+
+    select * from {{ source('mastodon', 'mastodon_statuses') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        id as post_id,
+        account.id as account_id,
+        reblog.id as reshared_post_id,
+        in_reply_to_id as replied_to_post_id,
+
+        ---------- strings
+        trim(regexp_replace(
+            replace(replace(replace(replace(replace(
+                regexp_replace(
+                    regexp_replace(content, '<br\s*/?>|</p>', ' ', 'g'), '<[^>]*>', '', 'g'
+                ),
+                '&quot;', '"'), '&#39;', ''''), '&lt;', '<'), '&gt;', '>'), '&amp;', '&'),
+            '\s+', ' ', 'g'
+        )) as text,
+        case
+            when reblog.id is not null then 'reshare'
+            when in_reply_to_id is not null then 'reply'
+            else 'original'
+        end as share_type,
+        -- the link card, else the reblogged status's card, else the first link of the
+        -- text that is not a mention or hashtag
+        coalesce(
+            card.url,
+            reblog.card.url,
+            regexp_extract(
+                list_filter(
+                    regexp_extract_all(coalesce(nullif(content, ''), reblog.content), '<a [^>]*>'),
+                    lambda a: a not like '%mention%'
+                )[1],
+                'href="([^"]*)"',
+                1
+            )
+        ) as shared_url,
+        language,
+        url as post_url,
+
+        ---------- numerics
+        reblogs_count,
+        replies_count,
+        favourites_count,
+
+        ---------- timestamps
+        try_cast(created_at as timestamptz) at time zone 'UTC' as posted_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+    qualify row_number() over (
+        partition by id
+        order by _partition_date desc, _source_file desc, _line desc, _item desc
+    ) = 1
+
+)
+
+select * from renamed

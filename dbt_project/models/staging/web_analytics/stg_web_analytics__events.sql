@@ -1,0 +1,76 @@
+with
+
+source as (
+
+    select
+        *,
+        list_filter(event_params, lambda p: p.key = 'ga_session_id')[1].value
+            as ga_session_id_value,
+        list_filter(event_params, lambda p: p.key = 'ga_session_number')[1].value
+            as ga_session_number_value,
+        list_filter(event_params, lambda p: p.key = 'page_location')[1].value.string_value
+            as page_location,
+        list_filter(event_params, lambda p: p.key = 'page_referrer')[1].value.string_value
+            as page_referrer,
+        list_filter(event_params, lambda p: p.key = 'page_title')[1].value.string_value
+            as page_title
+    from {{ source('web_analytics', 'web_analytics_events') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        md5(concat_ws(
+            '|', user_pseudo_id, event_timestamp, event_name, _source_file, _line
+        )) as event_id,
+        user_pseudo_id,
+        coalesce(
+            ga_session_id_value.int_value, try_cast(ga_session_id_value.string_value as bigint)
+        ) as ga_session_id,
+
+        ---------- strings
+        event_name,
+        page_location,
+        page_referrer,
+        page_title,
+        lower(coalesce(
+            nullif(collected_traffic_source.manual_source, ''),
+            {{ url_query_param('page_location', "'utm_source'") }}
+        )) as utm_source,
+        lower(coalesce(
+            nullif(collected_traffic_source.manual_medium, ''),
+            {{ url_query_param('page_location', "'utm_medium'") }}
+        )) as utm_medium,
+        lower(coalesce(
+            nullif(collected_traffic_source.manual_campaign_name, ''),
+            {{ url_query_param('page_location', "'utm_campaign'") }}
+        )) as utm_campaign,
+        lower(coalesce(
+            nullif(collected_traffic_source.manual_content, ''),
+            {{ url_query_param('page_location', "'utm_content'") }}
+        )) as utm_content,
+        device.category as device_category,
+        geo.country as country,
+
+        ---------- numerics
+        coalesce(
+            ga_session_number_value.int_value,
+            try_cast(ga_session_number_value.string_value as bigint)
+        ) as ga_session_number,
+
+        ---------- dates and timestamps
+        try_strptime(event_date, '%Y%m%d')::date as event_date,
+        make_timestamp(event_timestamp) as event_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,59 @@
+with
+
+source as (
+
+    select * from {{ source('x', 'x_posts') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        id as post_id,
+        author_id as account_id,
+        conversation_id,
+        list_filter(referenced_tweets, lambda r: r.type = 'retweeted')[1].id as reshared_post_id,
+        list_filter(referenced_tweets, lambda r: r.type = 'quoted')[1].id as quoted_post_id,
+        list_filter(referenced_tweets, lambda r: r.type = 'replied_to')[1].id
+            as replied_to_post_id,
+
+        ---------- strings
+        text,
+        case
+            when reshared_post_id is not null then 'reshare'
+            when quoted_post_id is not null then 'quote'
+            when replied_to_post_id is not null then 'reply'
+            else 'original'
+        end as share_type,
+        entities.urls[1].expanded_url as shared_url,
+        lang,
+        source as source_app,
+
+        ---------- numerics
+        public_metrics.retweet_count as retweet_count,
+        public_metrics.reply_count as reply_count,
+        public_metrics.like_count as like_count,
+        public_metrics.quote_count as quote_count,
+
+        ---------- booleans
+        _included as is_included,
+
+        ---------- timestamps
+        try_cast(created_at as timestamptz) at time zone 'UTC' as posted_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+    -- latest load wins; within it, a post's own record wins over its copy in includes
+    qualify row_number() over (
+        partition by id
+        order by _partition_date desc, _included, _source_file desc, _line desc, _item desc
+    ) = 1
+
+)
+
+select * from renamed

@@ -1,0 +1,52 @@
+with
+
+source as (
+
+    select * from {{ source('x', 'x_users') }}
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        id as account_id,
+
+        ---------- strings
+        username as handle,
+        name as display_name,
+        description,
+        verified_type,
+        nullif(location, '') as location,
+
+        ---------- numerics
+        public_metrics.followers_count as followers_count,
+        public_metrics.following_count as following_count,
+        public_metrics.tweet_count as post_count,
+        public_metrics.listed_count as listed_count,
+
+        ---------- booleans
+        verified as is_verified,
+        protected as is_protected,
+        coalesce(profile_image_url like '%/default_profile_images/%', false)
+            as has_default_profile_image,
+
+        ---------- timestamps
+        try_cast(created_at as timestamptz) at time zone 'UTC' as account_created_at,
+        -- a search page does not say when it was fetched: the export date is the best bound
+        cast(_partition_date as timestamp) as observed_at,
+
+        ---------- lineage
+        _source_file,
+        _line,
+        _load_id
+
+    from source
+    qualify row_number() over (
+        partition by id
+        order by _partition_date desc, _source_file desc, _line desc, _item desc
+    ) = 1
+
+)
+
+select * from renamed

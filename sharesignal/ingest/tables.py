@@ -1,0 +1,83 @@
+"""The raw tables (SPEC §2): lineage columns, then each record's fields as delivered."""
+
+from __future__ import annotations
+
+import duckdb
+
+from sharesignal.ingest import structures as s
+
+Columns = tuple[tuple[str, str], ...]
+
+LINEAGE: Columns = (
+    ("_load_id", "VARCHAR"),
+    ("_partition_date", "DATE"),
+    ("_source_file", "VARCHAR"),
+    ("_line", "BIGINT"),
+    ("_item", "INTEGER"),
+)
+
+
+def _fields(record: dict[str, s.Structure]) -> Columns:
+    return tuple((name, s.sql_type(structure)) for name, structure in record.items())
+
+
+def _varchar(names: tuple[str, ...]) -> Columns:
+    return tuple((name, "VARCHAR") for name in names)
+
+
+RAW_TABLES: dict[str, Columns] = {
+    "x_posts": LINEAGE + (("_included", "BOOLEAN"),) + _fields(s.X_TWEET),
+    "x_users": LINEAGE + _fields(s.X_USER),
+    "mastodon_statuses": LINEAGE + _fields(s.MASTODON_STATUS),
+    "bluesky_feed_items": LINEAGE + _fields(s.BLUESKY_FEED_ITEM),
+    "bluesky_profiles": LINEAGE + _fields(s.BLUESKY_PROFILE),
+    "clicks": LINEAGE + _fields(s.CLICK),
+    "web_analytics_events": LINEAGE + _fields(s.GA4_EVENT),
+    "crm_leads": LINEAGE + _varchar(s.CRM_LEAD_COLUMNS),
+    "crm_opportunities": LINEAGE + _varchar(s.CRM_OPPORTUNITY_COLUMNS),
+    "content_catalog": LINEAGE + _varchar(s.CONTENT_CATALOG_COLUMNS),
+}
+
+LOAD_LOG: Columns = (
+    ("load_id", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("partition_date", "DATE"),
+    ("source_file", "VARCHAR"),
+    ("file_sha256", "VARCHAR"),
+    ("loaded_at", "TIMESTAMP"),
+    ("rows_read", "BIGINT"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_rejected", "BIGINT"),
+    ("status", "VARCHAR"),
+    ("message", "VARCHAR"),
+)
+
+REJECTS: Columns = (
+    ("load_id", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("partition_date", "DATE"),
+    ("source_file", "VARCHAR"),
+    ("line", "BIGINT"),
+    ("reason", "VARCHAR"),
+    ("original", "BLOB"),
+)
+
+
+def _ddl(columns: Columns) -> str:
+    return ", ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
+
+
+def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create schema `raw` and every raw table that does not exist yet."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    tables = RAW_TABLES | {"_load_log": LOAD_LOG, "_rejects": REJECTS}
+    for name, columns in tables.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({_ddl(columns)})")
+
+
+def create_scratch_table(con: duckdb.DuckDBPyConnection, name: str, columns: Columns) -> str:
+    """An empty temporary table shaped like a raw table, where one partition's rows are
+    prepared before the transaction that publishes them. Returns its name."""
+    scratch = f"ingest_scratch_{name.lstrip('_')}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} ({_ddl(columns)})")
+    return scratch
