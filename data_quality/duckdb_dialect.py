@@ -46,7 +46,10 @@ class _OwnCursorConnection(ConnectionWrapper):
 
 class OwnCursorDialect(Dialect):
     driver = DRIVER
+    # As duckdb_engine's dialect; SQLAlchemy asks each subclass to say so itself.
+    supports_statement_cache = False
 
+    # duckdb_engine's own connect() keeps its DuckDB connection private; cursors need it.
     def connect(self, *cargs: Any, **cparams: Any) -> _OwnCursorConnection:
         config = cparams.get("url_config", {})
         return _OwnCursorConnection(duckdb.connect(cparams["database"], config=config))

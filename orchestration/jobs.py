@@ -1,8 +1,10 @@
 """The main job and its schedule."""
 
-from dagster import AssetKey, AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetSelection, ScheduleDefinition, define_asset_job
 
 from .partitions import daily_partitions
+from .publish import published_marts
+from .quality import suite_checks
 
 # Everything from the export files to the published marts: ingest, dbt build (with dbt
 # tests), Great Expectations gates, publish.
@@ -26,8 +28,8 @@ daily_schedule = ScheduleDefinition(
 # for re-publishing after an incident, and for testing the gate itself.
 audit_and_publish = define_asset_job(
     name="audit_and_publish",
-    selection=AssetSelection.checks_for_assets(AssetSelection.groups("marts"))
-    | AssetSelection.keys(AssetKey(["serving", "published_marts"])),
+    selection=AssetSelection.checks(*(check.check_key for check in suite_checks))
+    | AssetSelection.keys(published_marts.key),
     description="Run the Great Expectations gates on the current marts and publish them "
     "when every gate passed.",
 )
