@@ -19,7 +19,7 @@ MANIFEST := dbt_project/target/manifest.json
 setup: $(VENV)/.synced $(MANIFEST)
 
 $(VENV)/.synced: pyproject.toml uv.lock
-	test -x $(BIN)/python || python3 -m venv $(VENV)
+	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	# --inexact keeps uv itself, which the lock does not list.
 	$(BIN)/uv sync --frozen --inexact --quiet

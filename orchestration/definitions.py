@@ -5,6 +5,8 @@ landing/<source>  →  raw/<source>  →  staging/*  →  intermediate/*  →  m
 """
 
 import os
+import sys
+from pathlib import Path
 
 from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
@@ -30,7 +32,10 @@ defs = Definitions(
     schedules=[daily_schedule],
     resources={
         "warehouse": Warehouse(path=str(settings.warehouse_path)),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        # dbt is installed beside this interpreter, which need not be on PATH.
+        "dbt": DbtCliResource(
+            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+        ),
     },
     # One DuckDB file takes one writer at a time, and dbt writes it from a subprocess:
     # steps run one after another in the run's process.

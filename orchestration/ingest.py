@@ -4,6 +4,7 @@ The landing folders are external assets (files a business exports; nothing here
 materializes them), so the lineage starts at the export files.
 """
 
+from collections.abc import Iterator
 from datetime import date
 
 from dagster import (
@@ -13,11 +14,12 @@ from dagster import (
     AssetSpec,
     MaterializeResult,
     MetadataValue,
-    asset,
+    multi_asset,
 )
 
 from sharesignal.config import SOURCES, load_settings
 from sharesignal.ingest import FileLoad, ingest_partition
+from sharesignal.ingest.formats import tables_of
 
 from .partitions import daily_partitions, single_run
 from .resources import Warehouse
@@ -58,18 +60,26 @@ def file_loads_table(loads: list[FileLoad]) -> str:
 
 
 def build_ingest_asset(source: str) -> AssetsDefinition:
-    @asset(
-        key=AssetKey(["raw", source]),
-        deps=[landing_spec(source)],
-        description=f"raw.{source}_* tables in warehouse.duckdb, one row per record of the "
-        "landing files, each with its file, line and load id; bad lines and files go to "
-        "raw._rejects with a reason, and raw._load_log balances every file.",
-        group_name="raw",
-        kinds={"duckdb"},
+    tables = tables_of(source)
+
+    @multi_asset(
+        name=f"ingest_{source}",
+        specs=[
+            AssetSpec(
+                key=AssetKey(["raw", table]),
+                deps=[landing_spec(source)],
+                description=f"raw.{table} in warehouse.duckdb: the {source} export records as "
+                "delivered, each with its file, line and load id. Bad lines and files go to "
+                "raw._rejects with a reason; raw._load_log balances every file.",
+                group_name="raw",
+                kinds={"duckdb"},
+            )
+            for table in tables
+        ],
         partitions_def=daily_partitions,
         backfill_policy=single_run,
     )
-    def ingest(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
+    def ingest(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
         landing_dir = load_settings().landing_dir
         loads: list[FileLoad] = []
         with warehouse.connect() as con:
@@ -77,22 +87,34 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
                 loads += ingest_partition(
                     con, source, date.fromisoformat(key), landing_dir, load_id=context.run_id
                 )
+            window = context.partition_time_window
+            row_counts = {
+                table: con.execute(
+                    f"SELECT count(*) FROM raw.{table} WHERE _partition_date >= ? "
+                    "AND _partition_date < ?",
+                    [window.start.date(), window.end.date()],
+                ).fetchone()[0]
+                for table in tables
+            }
         read = sum(f.rows_read for f in loads)
         loaded = sum(f.rows_loaded for f in loads)
         rejected = sum(f.rows_rejected for f in loads)
         context.log.info(
             f"{source}: {len(loads)} files, {read} rows read, {loaded} loaded, {rejected} rejected"
         )
-        return MaterializeResult(
-            metadata={
-                "files": len(loads),
-                "rows_read": read,
-                "rows_loaded": loaded,
-                "rows_rejected": rejected,
-                "files_rejected": sum(f.status == "rejected" for f in loads),
-                "loads": MetadataValue.md(file_loads_table(loads)),
-            }
-        )
+        for table in tables:
+            yield MaterializeResult(
+                asset_key=AssetKey(["raw", table]),
+                metadata={
+                    "dagster/row_count": row_counts[table],
+                    "files": len(loads),
+                    "rows_read": read,
+                    "rows_loaded": loaded,
+                    "rows_rejected": rejected,
+                    "files_rejected": sum(f.status == "rejected" for f in loads),
+                    "loads": MetadataValue.md(file_loads_table(loads)),
+                },
+            )
 
     return ingest
 

@@ -2,7 +2,6 @@
 
 from dagster import AssetSelection, ScheduleDefinition, define_asset_job
 
-from .partitions import daily_partitions
 from .publish import published_marts
 from .quality import suite_checks
 
@@ -11,7 +10,6 @@ from .quality import suite_checks
 daily_pipeline = define_asset_job(
     name="daily_pipeline",
     selection=AssetSelection.all(),
-    partitions_def=daily_partitions,
     description="Ingest one or more export dates, rebuild the models, run the quality "
     "gates and publish the marts when every gate passed.",
 )
@@ -29,7 +27,7 @@ daily_schedule = ScheduleDefinition(
 audit_and_publish = define_asset_job(
     name="audit_and_publish",
     selection=AssetSelection.checks(*(check.check_key for check in suite_checks))
-    | AssetSelection.keys(published_marts.key),
+    | AssetSelection.assets(published_marts.key),
     description="Run the Great Expectations gates on the current marts and publish them "
     "when every gate passed.",
 )

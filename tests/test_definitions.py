@@ -8,6 +8,7 @@ from pathlib import Path
 from dagster import AssetKey
 
 from sharesignal.config import REPO_ROOT, SOURCES
+from sharesignal.ingest.formats import tables_of
 
 
 def test_dagster_definitions_validate():
@@ -29,8 +30,13 @@ def test_lineage_runs_from_export_files_to_published_marts():
     keys = graph.get_all_asset_keys()
     for source in SOURCES:
         assert AssetKey(["landing", source]) in keys
-        assert AssetKey(["landing", source]) in graph.get(AssetKey(["raw", source])).parent_keys
-    assert AssetKey(["raw", "x"]) in graph.get(AssetKey(["staging", "stg_x__posts"])).parent_keys
+        assert (
+            AssetKey(["landing", source])
+            in graph.get(AssetKey(["raw", tables_of(source)[0]])).parent_keys
+        )
+    assert (
+        AssetKey(["raw", "x_posts"]) in graph.get(AssetKey(["staging", "stg_x__posts"])).parent_keys
+    )
     published = graph.get(AssetKey(["serving", "published_marts"]))
     assert AssetKey(["marts", "fct_shares"]) in published.parent_keys
     # Every published mart is gated by a blocking Great Expectations check.

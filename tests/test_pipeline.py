@@ -89,7 +89,7 @@ def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(published_hom
     from orchestration.definitions import defs
     from orchestration.resources import Warehouse
 
-    result = defs.get_job_def("audit_and_publish").execute_in_process(
+    result = defs.resolve_job_def("audit_and_publish").execute_in_process(
         resources={"warehouse": Warehouse(path=str(published_home / "warehouse.duckdb"))},
         raise_on_error=False,
     )
