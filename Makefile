@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export SHARESIGNAL_HOME ?= $(CURDIR)/data
 export DAGSTER_HOME := $(SHARESIGNAL_HOME)/dagster
+# Tools that look for `dbt` on PATH (dagster-dbt's manifest preparation under dagster dev).
+export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 DEMO_START ?= 2026-10-01
 DEMO_DAYS ?= 30

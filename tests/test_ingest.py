@@ -16,7 +16,11 @@ import pytest
 from sharesignal.config import DBT_PROJECT_DIR, REPO_ROOT
 from sharesignal.ingest import FileLoad, ingest_partition
 
-REAL = REPO_ROOT.parent / "shared" / "fixtures" / "real"
+# The real captured payloads live beside the repository (../shared), as in CI.
+REAL = Path(
+    os.environ.get("SHARESIGNAL_REAL_FIXTURES", REPO_ROOT.parent / "shared" / "fixtures" / "real")
+)
+assert REAL.is_dir(), f"real fixtures not found at {REAL}; set SHARESIGNAL_REAL_FIXTURES"
 DAY = date(2026, 10, 3)
 X_FIXTURES = sorted((REAL / "x_api_v2").glob("*.jsonl"))
 CLICK_LOG = REAL / "clicks" / "usagov_bitly_clicks_2012-03-16.jsonl"
