@@ -11,14 +11,14 @@ from sharesignal.config import REPO_ROOT, SOURCES
 from sharesignal.ingest.formats import tables_of
 
 
-def test_dagster_definitions_validate():
+def test_dagster_definitions_validate(tmp_path):
     dagster = Path(sys.executable).parent / "dagster"
     result = subprocess.run(
         [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
-        env=os.environ,
+        env={**os.environ, "DAGSTER_HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
