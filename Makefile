@@ -5,7 +5,6 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 export SHARESIGNAL_HOME ?= $(CURDIR)/data
-export DAGSTER_HOME := $(SHARESIGNAL_HOME)/dagster
 # Tools that look for `dbt` on PATH (dagster-dbt's manifest preparation under dagster dev).
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
@@ -32,16 +31,14 @@ $(MANIFEST): $(VENV)/.synced $(DBT_SOURCES)
 	cd dbt_project && ../$(BIN)/dbt parse --quiet --profiles-dir .
 
 demo: setup
-	mkdir -p $(DAGSTER_HOME)
 	$(BIN)/sharesignal generate --start $(DEMO_START) --days $(DEMO_DAYS)
-	$(BIN)/sharesignal run --start $(DEMO_START) --end $(DEMO_END)
+	$(BIN)/sharesignal backfill --start $(DEMO_START) --end $(DEMO_END)
 
 test: setup
 	$(BIN)/pytest
 
 ui: setup
-	mkdir -p $(DAGSTER_HOME)
-	$(BIN)/dagster dev -w workspace.yaml
+	$(BIN)/sharesignal ui
 
 lint: setup
 	$(BIN)/ruff check .

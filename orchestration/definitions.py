@@ -14,10 +14,11 @@ from dagster_dbt import DbtCliResource
 from sharesignal.config import load_settings
 
 from .ingest import ingest_assets, landing_specs
-from .jobs import audit_and_publish, daily_pipeline, daily_schedule
+from .jobs import audit_and_publish, daily_pipeline
 from .publish import published_marts
 from .quality import suite_checks
 from .resources import Warehouse
+from .sensors import daily_schedule, landing_sensor
 from .transform import dbt_models, dbt_project
 
 settings = load_settings()
@@ -30,6 +31,7 @@ defs = Definitions(
     asset_checks=suite_checks,
     jobs=[daily_pipeline, audit_and_publish],
     schedules=[daily_schedule],
+    sensors=[landing_sensor],
     resources={
         "warehouse": Warehouse(path=str(settings.warehouse_path)),
         # dbt is installed beside this interpreter, which need not be on PATH.

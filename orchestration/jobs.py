@@ -1,6 +1,6 @@
-"""The main job and its schedule."""
+"""The jobs: the whole pipeline, and the gates-and-publish step on its own."""
 
-from dagster import AssetSelection, ScheduleDefinition, define_asset_job
+from dagster import AssetSelection, define_asset_job
 
 from .publish import published_marts
 from .quality import suite_checks
@@ -12,14 +12,6 @@ daily_pipeline = define_asset_job(
     selection=AssetSelection.all(),
     description="Ingest one or more export dates, rebuild the models, run the quality "
     "gates and publish the marts when every gate passed.",
-)
-
-# Exports for a day are complete the next morning: at 06:00 UTC, run the previous day.
-daily_schedule = ScheduleDefinition(
-    job=daily_pipeline,
-    cron_schedule="0 6 * * *",
-    execution_timezone="UTC",
-    name="daily_pipeline_schedule",
 )
 
 # Re-run the gates on the marts as they are and publish when they pass, without rebuilding:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from datetime import date
+from pathlib import Path
 
-from sharesignal.config import load_settings
+from sharesignal.config import REPO_ROOT, load_settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,19 +25,24 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--contents", type=int, help="content items in the catalog")
     gen.add_argument("--quiet", action="store_true", help="no progress display")
 
-    run = commands.add_parser(
-        "run", help="materialize every asset for a range of export dates (a single-run backfill)"
+    backfill = commands.add_parser(
+        "backfill",
+        help="materialize every asset for a range of export dates, in one run",
     )
-    run.add_argument("--start", type=date.fromisoformat, required=True)
-    run.add_argument("--end", type=date.fromisoformat, required=True, help="inclusive")
+    backfill.add_argument("--start", type=date.fromisoformat, required=True)
+    backfill.add_argument("--end", type=date.fromisoformat, required=True, help="inclusive")
+
+    commands.add_parser("ui", help="start the Dagster UI (and its daemon) on localhost:3000")
 
     commands.add_parser("summary", help="what is published in serving/marts.duckdb")
 
     args = parser.parse_args(argv)
     if args.command == "generate":
         return generate_command(args)
-    if args.command == "run":
-        return run_command(args.start, args.end)
+    if args.command == "backfill":
+        return backfill_command(args.start, args.end)
+    if args.command == "ui":
+        return ui_command()
     return summary_command()
 
 
@@ -65,7 +72,26 @@ def generate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_command(start: date, end: date) -> int:
+def prepare_dagster_home() -> Path:
+    """Point Dagster at $SHARESIGNAL_HOME/dagster, with our instance settings, so the UI
+    shows the runs started here and runs queue one at a time."""
+    home = load_settings().dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def ui_command() -> int:
+    prepare_dagster_home()
+    bin_dir = Path(sys.executable).parent
+    # dagster-dbt re-parses the dbt project under `dagster dev` and looks for `dbt` on PATH.
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    dagster = bin_dir / "dagster"
+    os.execv(dagster, [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml")])
+
+
+def backfill_command(start: date, end: date) -> int:
     import warnings
 
     from dagster import BetaWarning, DagsterInstance
@@ -76,10 +102,7 @@ def run_command(start: date, end: date) -> int:
 
     # Beta flags on backfill policies are our informed choice; the warning is noise here.
     warnings.filterwarnings("ignore", category=BetaWarning)
-    settings = load_settings()
-    # The runs go to the same instance the UI (`make ui`) reads, so they show there.
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    prepare_dagster_home()
 
     from orchestration.definitions import defs
 

@@ -11,7 +11,7 @@ import pytest
 
 from sharesignal.config import REPO_ROOT
 
-DAY = date(2026, 10, 5)
+FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
 MARTS = ("fct_shares", "dim_accounts", "dim_content", "mart_content_performance")
 
 
@@ -25,15 +25,16 @@ def sharesignal(home: Path, *args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def published_home(tmp_path_factory) -> Path:
-    """One export date generated and run through the whole pipeline into a temporary home."""
+    """Two export dates generated and backfilled through the whole pipeline in one run,
+    into a temporary home."""
     home = tmp_path_factory.mktemp("home")
     generated = sharesignal(
         home,
         "generate",
         "--start",
-        DAY.isoformat(),
+        FIRST_DAY.isoformat(),
         "--days",
-        "1",
+        "2",
         "--quiet",
         "--accounts",
         "300",
@@ -41,7 +42,9 @@ def published_home(tmp_path_factory) -> Path:
         "1500",
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = sharesignal(home, "run", "--start", DAY.isoformat(), "--end", DAY.isoformat())
+    run = sharesignal(
+        home, "backfill", "--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     return home
 
@@ -54,21 +57,23 @@ def serving_counts(home: Path) -> dict[str, int]:
         con.close()
 
 
-def test_one_partition_flows_from_landing_files_to_the_serving_file(published_home):
+def test_a_backfill_flows_from_landing_files_to_the_serving_file(published_home):
     con = duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True)
     try:
         log = con.execute(
             "select count(*), sum(rows_read), sum(rows_loaded + rows_rejected) from raw._load_log"
         ).fetchone()
-        partitions = con.execute("select distinct _partition_date from raw.x_posts").fetchall()
+        partitions = con.execute(
+            "select distinct _partition_date from raw.x_posts order by 1"
+        ).fetchall()
         marts = {t: con.execute(f"select count(*) from marts.{t}").fetchone()[0] for t in MARTS}
     finally:
         con.close()
 
     files, read, accounted = log
-    assert files >= 7, "every source's files are in the load log"
+    assert files >= 2 * 7, "every source's files of both days are in the load log"
     assert read == accounted
-    assert partitions == [(DAY,)]
+    assert partitions == [(FIRST_DAY,), (LAST_DAY,)]
     assert serving_counts(published_home) == marts
     assert all(n > 0 for n in marts.values()), marts
 

@@ -1,0 +1,100 @@
+"""The landing sensor and the daily schedule request the right partitions."""
+
+import json
+import os
+from datetime import datetime, timedelta
+
+import pytest
+from dagster import AssetKey, build_schedule_context, build_sensor_context
+
+from orchestration.definitions import defs
+from orchestration.sensors import landing_sensor
+
+DAY = "2026-10-03"
+
+
+@pytest.fixture
+def landing(tmp_path, monkeypatch):
+    monkeypatch.setenv("SHARESIGNAL_HOME", str(tmp_path))
+    return tmp_path / "landing"
+
+
+def deliver(landing, source: str, day: str, name: str, text: str) -> None:
+    folder = landing / source / day
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+
+
+def tick(cursor: str | None = None):
+    return landing_sensor.evaluate_tick(build_sensor_context(cursor=cursor, definitions=defs))
+
+
+def test_new_files_request_their_partition_with_the_changed_sources(landing):
+    deliver(landing, "x", DAY, "posts-0001.jsonl", '{"data": []}\n')
+    deliver(landing, "crm", "2026-10-04", "Lead.csv", "Id\n")
+
+    result = tick()
+
+    requests = {r.partition_key: r for r in result.run_requests}
+    assert set(requests) == {DAY, "2026-10-04"}
+    x_run = requests[DAY].asset_selection
+    assert AssetKey(["raw", "x_posts"]) in x_run and AssetKey(["raw", "x_users"]) in x_run
+    assert AssetKey(["raw", "crm_leads"]) not in x_run
+    assert AssetKey(["marts", "fct_shares"]) in x_run
+    assert AssetKey(["serving", "published_marts"]) in x_run
+    assert set(json.loads(result.cursor)) == {f"x/{DAY}", "crm/2026-10-04"}
+
+
+def test_nothing_new_means_no_run(landing):
+    deliver(landing, "x", DAY, "posts-0001.jsonl", '{"data": []}\n')
+    cursor = tick().cursor
+
+    result = tick(cursor)
+
+    assert not result.run_requests
+    assert "no new or changed files" in result.skip_message
+
+
+def test_a_late_file_for_an_old_date_reruns_that_partition(landing):
+    deliver(landing, "x", DAY, "posts-0001.jsonl", '{"data": []}\n')
+    deliver(landing, "clicks", DAY, "clicks-0001.jsonl", "{}\n")
+    cursor = tick().cursor
+
+    deliver(landing, "clicks", DAY, "clicks-0002.jsonl", "{}\n")
+    result = tick(cursor)
+
+    [request] = result.run_requests
+    assert request.partition_key == DAY
+    assert AssetKey(["raw", "clicks"]) in request.asset_selection
+    assert AssetKey(["raw", "x_posts"]) not in request.asset_selection
+    assert request.tags["sharesignal/changed_sources"] == "clicks"
+
+
+def test_a_replaced_file_counts_as_changed(landing):
+    deliver(landing, "x", DAY, "posts-0001.jsonl", '{"data": []}\n')
+    cursor = tick().cursor
+    path = landing / "x" / DAY / "posts-0001.jsonl"
+    path.write_text('{"data": [], "meta": {}}\n')
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+
+    [request] = tick(cursor).run_requests
+
+    assert request.partition_key == DAY
+
+
+def test_folders_that_are_not_export_dates_are_ignored(landing):
+    deliver(landing, "x", "not-a-date", "posts-0001.jsonl", "{}\n")
+    deliver(landing, "x", "1999-01-01", "posts-0001.jsonl", "{}\n")  # before the partitions
+
+    assert not tick().run_requests
+
+
+def test_the_daily_schedule_runs_the_previous_day():
+    now = datetime(2026, 11, 25, 6, 0)
+    context = build_schedule_context(scheduled_execution_time=now)
+
+    schedule = defs.resolve_schedule_def("daily_pipeline_schedule")
+
+    [request] = schedule.evaluate_tick(context).run_requests
+
+    assert request.partition_key == (now.date() - timedelta(days=1)).isoformat()
