@@ -11,7 +11,7 @@ from pathlib import Path
 from dagster import Definitions, in_process_executor
 from dagster_dbt import DbtCliResource
 
-from sharesignal.config import load_settings
+from sharesignal.config import load_settings, warn_if_default_pseudonym_key
 
 from .ingest import ingest_assets, landing_specs
 from .jobs import audit_and_publish, daily_pipeline
@@ -22,9 +22,12 @@ from .sensors import daily_schedule, landing_sensor
 from .transform import dbt_models, dbt_project
 
 settings = load_settings()
-# dbt runs as a subprocess from dbt_project/ and finds the warehouse through this variable:
-# make it absolute so a relative SHARESIGNAL_HOME means the same folder there.
+warn_if_default_pseudonym_key(settings)
+# dbt runs as a subprocess from dbt_project/ and reads its settings from the environment:
+# an absolute SHARESIGNAL_HOME means the same folder there, and the pseudonymization key
+# is the one these settings resolved.
 os.environ["SHARESIGNAL_HOME"] = str(settings.home)
+os.environ["SHARESIGNAL_PSEUDONYM_KEY"] = settings.pseudonym_key
 
 defs = Definitions(
     assets=[*landing_specs, *ingest_assets, dbt_models, published_marts],

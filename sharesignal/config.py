@@ -7,7 +7,8 @@ in tests (a temporary `SHARESIGNAL_HOME`) and in production.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -29,11 +30,23 @@ SOURCES: tuple[str, ...] = (
 # The first export date the pipeline knows about. Daily partitions start here.
 DEFAULT_PARTITIONS_START = "2026-10-01"
 
+# Staging replaces personal identifiers by a keyed hash (the dbt macro `pseudonymize`).
+# This key is public, so anyone can recompute its pseudonyms from a guessed handle or email:
+# it is for development and sample data only. dbt falls back to the same value (the var
+# `pseudonym_dev_key` in dbt_project.yml) when SHARESIGNAL_PSEUDONYM_KEY is not set.
+DEV_PSEUDONYM_KEY = "sharesignal-dev-pseudonym-key-not-secret"
+
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
     partitions_start: date
+    # Kept out of repr, so printing or logging the settings does not reveal it.
+    pseudonym_key: str = field(default=DEV_PSEUDONYM_KEY, repr=False)
+
+    @property
+    def uses_dev_pseudonym_key(self) -> bool:
+        return self.pseudonym_key == DEV_PSEUDONYM_KEY
 
     @property
     def landing_dir(self) -> Path:
@@ -71,4 +84,19 @@ def load_settings() -> Settings:
     start = date.fromisoformat(
         os.environ.get("SHARESIGNAL_PARTITIONS_START", DEFAULT_PARTITIONS_START)
     )
-    return Settings(home=home, partitions_start=start)
+    # An empty key would make the hash unkeyed: it counts as not set.
+    pseudonym_key = os.environ.get("SHARESIGNAL_PSEUDONYM_KEY") or DEV_PSEUDONYM_KEY
+    return Settings(home=home, partitions_start=start, pseudonym_key=pseudonym_key)
+
+
+def warn_if_default_pseudonym_key(settings: Settings) -> None:
+    """Warn loudly when personal data would be pseudonymized with the public development key,
+    whose pseudonyms anyone can reverse by hashing guessed handles or emails."""
+    if settings.uses_dev_pseudonym_key:
+        warnings.warn(
+            "SHARESIGNAL_PSEUDONYM_KEY is not set: personal identifiers are pseudonymized with "
+            "the public development key, which does not protect them. Fine for sample data; "
+            "for real exports set SHARESIGNAL_PSEUDONYM_KEY to a long random secret (e.g. "
+            "`openssl rand -hex 32`) and keep it out of the repository.",
+            stacklevel=2,
+        )

@@ -56,8 +56,8 @@ bluesky_accounts as (
         profiles.post_count,
         false as is_self_declared_bot,
         false as is_verified,
-        -- The Bluesky staging models do not say whether the avatar is the default one.
-        cast(null as {{ dbt.type_boolean() }}) as has_default_profile_image,
+        coalesce(profiles.has_default_avatar, actors.has_default_avatar)
+            as has_default_profile_image,
         profiles.account_id is not null as has_profile_counts
 
     from {{ ref('stg_bluesky__actors') }} as actors

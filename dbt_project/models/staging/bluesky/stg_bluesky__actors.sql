@@ -16,11 +16,14 @@ renamed as (
 
     select
         ----------  ids
-        actor.did as account_id,
+        {{ pseudonymize('actor.did') }} as account_id,
 
         ---------- strings
-        actor.handle as handle,
-        actor.displayName as display_name,
+        {{ pseudonymize('lower(actor.handle)') }} as handle,
+
+        ---------- booleans
+        -- the avatar URL embeds the did; an actor without one shows the default picture
+        coalesce(actor.avatar, '') = '' as has_default_avatar,
 
         ---------- timestamps
         try_cast(actor.createdAt as timestamptz) at time zone 'UTC' as account_created_at,

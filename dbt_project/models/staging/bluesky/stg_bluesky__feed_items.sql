@@ -10,33 +10,39 @@ renamed as (
 
     select
         ----------  ids
+        -- dids and post uris (`at://<author did>/...`) name people: every one is a pseudonym,
+        -- the same everywhere, so posts, reposts, quotes and replies still join
         case
             when reason."$type" = 'app.bsky.feed.defs#reasonRepost'
-                then 'repost:' || reason.by.did || ':' || post.uri
-            else post.uri
+                then 'repost:' || {{ pseudonymize('reason.by.did') }}
+                    || ':' || {{ pseudonymize('post.uri') }}
+            else {{ pseudonymize('post.uri') }}
         end as feed_item_id,
-        post.uri as post_id,
+        {{ pseudonymize('post.uri') }} as post_id,
         case
-            when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then reason.by.did
-            else post.author.did
+            when reason."$type" = 'app.bsky.feed.defs#reasonRepost'
+                then {{ pseudonymize('reason.by.did') }}
+            else {{ pseudonymize('post.author.did') }}
         end as account_id,
         case
-            when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then post.uri
+            when reason."$type" = 'app.bsky.feed.defs#reasonRepost'
+                then {{ pseudonymize('post.uri') }}
         end as reshared_post_id,
         -- a repost shares the post as it is; what that post quotes or answers is the
         -- original author's doing
         case
             when reason."$type" is distinct from 'app.bsky.feed.defs#reasonRepost'
                 and post.record.embed."$type" = 'app.bsky.embed.record'
-                then post.record.embed.record.uri
+                then {{ pseudonymize('post.record.embed.record.uri') }}
         end as quoted_post_id,
         case
             when reason."$type" is distinct from 'app.bsky.feed.defs#reasonRepost'
-                then post.record.reply.parent.uri
+                then {{ pseudonymize('post.record.reply.parent.uri') }}
         end as replied_to_post_id,
 
         ---------- strings
-        post.record.text as text,
+        -- the text names people (mentions): only what is needed of it stays
+        {{ text_fingerprint('post.record.text') }} as text_fingerprint,
         case
             when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then 'reshare'
             when post.record.embed."$type" = 'app.bsky.embed.record' then 'quote'
@@ -46,6 +52,7 @@ renamed as (
         post.record.embed.external.uri as shared_url,
 
         ---------- numerics
+        length(post.record.text) as text_length,
         post.repostCount as repost_count,
         post.replyCount as reply_count,
         post.likeCount as like_count,

@@ -10,17 +10,21 @@ renamed as (
 
     select
         ----------  ids
-        did as account_id,
+        {{ pseudonymize('did') }} as account_id,
 
         ---------- strings
-        handle,
-        displayName as display_name,
-        description,
+        {{ pseudonymize('lower(handle)') }} as handle,
 
         ---------- numerics
         followersCount as followers_count,
         followsCount as following_count,
         postsCount as post_count,
+
+        ---------- booleans
+        -- the description itself identifies its author; whether there is one is the signal
+        coalesce(trim(description) <> '', false) as has_description,
+        -- the avatar URL embeds the did; a profile without one shows the default picture
+        coalesce(avatar, '') = '' as has_default_avatar,
 
         ---------- timestamps
         try_cast(createdAt as timestamptz) at time zone 'UTC' as account_created_at,

@@ -17,12 +17,15 @@ renamed as (
 
         ---------- strings
         u as long_url,
-        r as referrer,
+        -- a referring page can name a person (`https://mastodon.social/@user/123`): its
+        -- host is enough to tell where clicks come from; `direct` and the like stay
+        coalesce(nullif(lower(regexp_extract(r, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)', 1)), ''), r)
+            as referrer_host,
+        -- the city, coordinates and user agent of a click narrow it down to a person;
+        -- country and region do not
         c as country,
         gr as region,
-        cy as city,
         tz as timezone,
-        a as user_agent,
 
         ---------- timestamps
         make_timestamp(t * 1000000) as clicked_at,

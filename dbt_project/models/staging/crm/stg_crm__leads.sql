@@ -2,7 +2,11 @@ with
 
 source as (
 
-    select * from {{ source('crm', 'crm_leads') }}
+    select
+        *,
+        nullif(trim("Email"), '') as email_address,
+        nullif("GA_Client_ID__c", '') as client_id
+    from {{ source('crm', 'crm_leads') }}
 
 ),
 
@@ -12,13 +16,17 @@ renamed as (
         ----------  ids
         "Id" as lead_id,
         nullif("ConvertedOpportunityId", '') as converted_opportunity_id,
-        nullif("GA_Client_ID__c", '') as ga_client_id,
+        -- the GA client id of the lead's browser, as pseudonymous as stg_web_analytics__events'
+        -- user_pseudo_id so the two still join
+        {{ pseudonymize('client_id') }} as ga_client_id,
 
         ---------- strings
         "Status" as status,
         nullif("LeadSource", '') as lead_source,
         "Company" as company,
-        nullif("Email", '') as email,
+        -- names, email and phone identify the person: only the email's pseudonym stays,
+        -- to tell leads of one person apart from leads of many
+        {{ pseudonymize('lower(email_address)') }} as email,
         nullif("UTM_Source__c", '') as utm_source,
         nullif("UTM_Medium__c", '') as utm_medium,
         nullif("UTM_Campaign__c", '') as utm_campaign,

@@ -17,19 +17,11 @@ renamed as (
 
     select
         ----------  ids
-        account.id as account_id,
+        {{ pseudonymize('account.id') }} as account_id,
 
         ---------- strings
-        account.acct as handle,
-        account.display_name as display_name,
-        trim(regexp_replace(
-            replace(replace(replace(replace(replace(
-                regexp_replace(
-                    regexp_replace(account.note, '<br\s*/?>|</p>', ' ', 'g'), '<[^>]*>', '', 'g'
-                ),
-                '&quot;', '"'), '&#39;', ''''), '&lt;', '<'), '&gt;', '>'), '&amp;', '&'),
-            '\s+', ' ', 'g'
-        )) as note_text,
+        -- acct is case-insensitive, like the handles of other platforms
+        {{ pseudonymize('lower(account.acct)') }} as handle,
 
         ---------- numerics
         account.followers_count as followers_count,
@@ -40,6 +32,9 @@ renamed as (
         coalesce(account.bot, false) as is_bot,
         coalesce(account.locked, false) as is_locked,
         coalesce(account.avatar like '%missing.png', false) as has_default_avatar,
+        -- the note itself identifies its author; whether there is one is the signal
+        coalesce(trim(regexp_replace(account.note, '<[^>]*>', '', 'g')) <> '', false)
+            as has_description,
 
         ---------- timestamps
         try_cast(account.created_at as timestamptz) at time zone 'UTC' as account_created_at,

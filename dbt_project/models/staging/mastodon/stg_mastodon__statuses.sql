@@ -2,7 +2,18 @@ with
 
 source as (
 
-    select * from {{ source('mastodon', 'mastodon_statuses') }}
+    select
+        *,
+        -- content without HTML; a reblog's own content is empty
+        trim(regexp_replace(
+            replace(replace(replace(replace(replace(
+                regexp_replace(
+                    regexp_replace(content, '<br\s*/?>|</p>', ' ', 'g'), '<[^>]*>', '', 'g'
+                ),
+                '&quot;', '"'), '&#39;', ''''), '&lt;', '<'), '&gt;', '>'), '&amp;', '&'),
+            '\s+', ' ', 'g'
+        )) as text
+    from {{ source('mastodon', 'mastodon_statuses') }}
 
 ),
 
@@ -11,19 +22,13 @@ renamed as (
     select
         ----------  ids
         id as post_id,
-        account.id as account_id,
+        {{ pseudonymize('account.id') }} as account_id,
         reblog.id as reshared_post_id,
         in_reply_to_id as replied_to_post_id,
 
         ---------- strings
-        trim(regexp_replace(
-            replace(replace(replace(replace(replace(
-                regexp_replace(
-                    regexp_replace(content, '<br\s*/?>|</p>', ' ', 'g'), '<[^>]*>', '', 'g'
-                ),
-                '&quot;', '"'), '&#39;', ''''), '&lt;', '<'), '&gt;', '>'), '&amp;', '&'),
-            '\s+', ' ', 'g'
-        )) as text,
+        -- the text names people (mentions): only what is needed of it stays
+        {{ text_fingerprint('text') }} as text_fingerprint,
         case
             when reblog.id is not null then 'reshare'
             when in_reply_to_id is not null then 'reply'
@@ -44,9 +49,9 @@ renamed as (
             )
         ) as shared_url,
         language,
-        url as post_url,
 
         ---------- numerics
+        length(text) as text_length,
         reblogs_count,
         replies_count,
         favourites_count,

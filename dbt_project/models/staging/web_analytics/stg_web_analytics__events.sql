@@ -22,10 +22,13 @@ renamed as (
 
     select
         ----------  ids
+        -- the client id identifies a browser: only its pseudonym, the same as the CRM's
+        -- ga_client_id, is kept, and the event id is built from it
         md5(concat_ws(
-            '|', user_pseudo_id, event_timestamp, event_name, _source_file, _line
+            '|', {{ pseudonymize('user_pseudo_id') }}, event_timestamp, event_name, _source_file,
+            _line
         )) as event_id,
-        user_pseudo_id,
+        {{ pseudonymize('user_pseudo_id') }} as user_pseudo_id,
         coalesce(
             ga_session_id_value.int_value, try_cast(ga_session_id_value.string_value as bigint)
         ) as ga_session_id,
@@ -33,7 +36,9 @@ renamed as (
         ---------- strings
         event_name,
         page_location,
-        page_referrer,
+        -- a referring page can name a person (a post's URL): its host is enough
+        nullif(lower(regexp_extract(page_referrer, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)', 1)), '')
+            as page_referrer_host,
         page_title,
         lower(coalesce(
             nullif(collected_traffic_source.manual_source, ''),

@@ -11,7 +11,7 @@ renamed as (
     select
         ----------  ids
         id as post_id,
-        author_id as account_id,
+        {{ pseudonymize('author_id') }} as account_id,
         conversation_id,
         list_filter(referenced_tweets, lambda r: r.type = 'retweeted')[1].id as reshared_post_id,
         list_filter(referenced_tweets, lambda r: r.type = 'quoted')[1].id as quoted_post_id,
@@ -19,18 +19,25 @@ renamed as (
             as replied_to_post_id,
 
         ---------- strings
-        text,
+        -- the text names people (`RT @handle:`, mentions): only what is needed of it stays
+        {{ text_fingerprint('text') }} as text_fingerprint,
         case
             when reshared_post_id is not null then 'reshare'
             when quoted_post_id is not null then 'quote'
             when replied_to_post_id is not null then 'reply'
             else 'original'
         end as share_type,
-        entities.urls[1].expanded_url as shared_url,
+        -- a quote's permalink to the quoted post (`x.com/<handle>/status/...`) is no shared
+        -- link, and it names the quoted author
+        list_filter(
+            entities.urls,
+            lambda u: not regexp_matches(u.expanded_url, '^https?://([a-z]+\.)?(twitter|x)\.com/')
+        )[1].expanded_url as shared_url,
         lang,
         source as source_app,
 
         ---------- numerics
+        length(text) as text_length,
         public_metrics.retweet_count as retweet_count,
         public_metrics.reply_count as reply_count,
         public_metrics.like_count as like_count,

@@ -10,14 +10,12 @@ renamed as (
 
     select
         ----------  ids
-        id as account_id,
+        {{ pseudonymize('id') }} as account_id,
 
         ---------- strings
-        username as handle,
-        name as display_name,
-        description,
+        -- handles are case-insensitive on X
+        {{ pseudonymize('lower(username)') }} as handle,
         verified_type,
-        nullif(location, '') as location,
 
         ---------- numerics
         public_metrics.followers_count as followers_count,
@@ -26,6 +24,8 @@ renamed as (
         public_metrics.listed_count as listed_count,
 
         ---------- booleans
+        -- the bio itself identifies its author; whether there is one is the signal
+        coalesce(trim(description) <> '', false) as has_description,
         verified as is_verified,
         protected as is_protected,
         coalesce(profile_image_url like '%/default_profile_images/%', false)

@@ -1,0 +1,329 @@
+"""Personal data stays in raw: staging pseudonymizes it with a keyed hash, and no model after
+raw, nor the published serving file, holds an original identifier (issue #3)."""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import warnings
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from sharesignal.config import (
+    DBT_PROJECT_DIR,
+    DEV_PSEUDONYM_KEY,
+    REPO_ROOT,
+    load_settings,
+    warn_if_default_pseudonym_key,
+)
+
+FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
+KEY = "test-pseudonym-key"
+WARNING = "SHARESIGNAL_PSEUDONYM_KEY is not set"
+
+# Every original identifier of a person in raw, lower-cased. `substring` says whether it is
+# also searched inside longer values: handles, names, emails, phones, ids, dids and client ids
+# are; first or last names alone (common words: "Park", "Ines" in "pipelines"), post texts,
+# bios and URLs are only searched as whole values (a text or URL that leaked whole would
+# contain a handle or id anyway). Left out:
+# - values shorter than 4 characters, and values of at most 8 hex digits (a 6-digit number,
+#   a handle like "cafe"): they turn up by chance inside pseudonyms, post ids and counts;
+# - values that occur in the business's own pages, its catalog and site (its brand name and
+#   domain are the display name and handle of its own accounts, and no one's personal data);
+# - locations and the click log's city, coordinates and user agent: staging drops them, but
+#   on their own they are not identifiers to search for.
+IDENTIFIERS_SQL = """
+with
+
+identifiers as (
+
+    select unnest([id, username, name]) as value, true as substring
+    from raw.x_users
+    union all
+    select unnest([description, profile_image_url, url]), false
+    from raw.x_users
+    union all
+    select unnest([author_id, in_reply_to_user_id]), true
+    from raw.x_posts
+    union all
+    select text, false
+    from raw.x_posts
+    union all
+    select unnest([mention.username, mention.id]), true
+    from (select unnest(entities.mentions) as mention from raw.x_posts)
+
+    union all
+    select unnest([account.id, account.username, account.acct, account.display_name]), true
+    from (select unnest([account, reblog.account]) as account from raw.mastodon_statuses)
+    union all
+    select unnest([account.note, account.url, account.avatar]), false
+    from (select unnest([account, reblog.account]) as account from raw.mastodon_statuses)
+    union all
+    select in_reply_to_account_id, true
+    from raw.mastodon_statuses
+    union all
+    -- a status's uri and url name its author
+    select unnest([uri, url, content, reblog.uri, reblog.url]), false
+    from raw.mastodon_statuses
+    union all
+    select unnest([mention.id, mention.username, mention.acct]), true
+    from (select unnest(mentions) as mention from raw.mastodon_statuses)
+    union all
+    select mention.url, false
+    from (select unnest(mentions) as mention from raw.mastodon_statuses)
+
+    union all
+    select unnest([actor.did, actor.handle, actor.displayName]), true
+    from (select unnest([post.author, reason.by]) as actor from raw.bluesky_feed_items)
+    union all
+    select actor.avatar, false
+    from (select unnest([post.author, reason.by]) as actor from raw.bluesky_feed_items)
+    union all
+    -- a post uri names its author's did
+    select unnest([
+        post.uri, post.record.text, post.record.embed.record.uri,
+        post.record.reply.parent.uri, post.record.reply.root.uri
+    ]), false
+    from raw.bluesky_feed_items
+    union all
+    select unnest([did, handle, displayName]), true
+    from raw.bluesky_profiles
+    union all
+    select unnest([description, avatar]), false
+    from raw.bluesky_profiles
+
+    union all
+    select unnest(["Name", "Email", "Phone", "GA_Client_ID__c"]), true
+    from raw.crm_leads
+    union all
+    select unnest(["FirstName", "LastName"]), false
+    from raw.crm_leads
+    union all
+    select unnest([user_pseudo_id, user_id]), true
+    from raw.web_analytics_events
+
+),
+
+own_pages as (
+
+    -- the business's own site: its catalog, and the URLs and titles of its pages
+    select lower(url || ' ' || title) as text
+    from raw.content_catalog
+    union
+    select lower(param.value.string_value)
+    from (select unnest(event_params) as param from raw.web_analytics_events)
+    where param.key in ('page_location', 'page_title')
+
+)
+
+select lower(value), bool_or(substring)
+from identifiers
+where length(value) >= 4
+    and not regexp_full_match(value, '[0-9a-fA-F]{1,8}')
+    and not exists (
+        select 1
+        from own_pages
+        where contains(own_pages.text, lower(value))
+    )
+group by lower(value)
+"""
+
+
+def sharesignal(home: Path, *args: str) -> subprocess.CompletedProcess:
+    command = Path(sys.executable).parent / "sharesignal"
+    env = {**os.environ, "SHARESIGNAL_HOME": str(home), "SHARESIGNAL_PSEUDONYM_KEY": KEY}
+    return subprocess.run(
+        [str(command), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Path:
+    """Two export dates run through the whole pipeline with a pseudonymization key set."""
+    home = tmp_path_factory.mktemp("home")
+    dates = ("--start", FIRST_DAY.isoformat())
+    generated = sharesignal(
+        home, "generate", *dates, "--days", "2", "--quiet", "--accounts", "300", "--shares", "1500"
+    )
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+    run = sharesignal(home, "backfill", *dates, "--end", LAST_DAY.isoformat())
+    assert run.returncode == 0, run.stdout + run.stderr
+    return home
+
+
+def original_identifiers(warehouse: Path) -> tuple[set[str], set[str]]:
+    """All original identifiers, and those also searched inside longer values."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(IDENTIFIERS_SQL).fetchall()
+    finally:
+        con.close()
+    return {value for value, _ in rows}, {value for value, substring in rows if substring}
+
+
+def relation_values(database: Path, schemas: tuple[str, ...] | None) -> dict[str, set[str]]:
+    """The distinct values of every column of every table and view (of `schemas`, or all),
+    as lower-cased text, by relation."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        columns = con.execute(
+            "select table_schema, table_name, list(column_name) from information_schema.columns "
+            "where table_catalog = current_database() group by all"
+        ).fetchall()
+        return {
+            f"{database.name}:{schema}.{table}": {
+                value
+                for (value,) in con.execute(
+                    " union ".join(
+                        f'select lower(cast("{column}" as varchar)) from "{schema}"."{table}"'
+                        for column in names
+                    )
+                ).fetchall()
+                if value is not None
+            }
+            for schema, table, names in columns
+            if schemas is None or schema in schemas
+        }
+    finally:
+        con.close()
+
+
+def test_no_original_identifier_leaves_raw(home):
+    identifiers, distinctive = original_identifiers(home / "warehouse.duckdb")
+    assert len(distinctive) > 100, "the generated world has people in every source"
+
+    relations = {
+        **relation_values(home / "serving" / "marts.duckdb", None),
+        **relation_values(home / "warehouse.duckdb", ("staging", "intermediate", "marts")),
+    }
+    assert any(name.startswith("marts.duckdb:") for name in relations)
+    assert len(relations) >= 20, sorted(relations)
+    leaks = {}
+    for relation, values in relations.items():
+        # One text to search, so each identifier is one fast substring search.
+        text = "\x00".join(values)
+        found = (values & identifiers) | {value for value in distinctive if value in text}
+        if found:
+            leaks[relation] = sorted(found)[:5]
+    assert not leaks
+
+
+def test_pseudonyms_are_the_keyed_hash_and_still_join(home):
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        pseudonym = f"sha256('{KEY}' || chr(31) || {{}})"
+        mismatches = con.execute(
+            f"""
+            select
+                (select count(*) from raw.x_users
+                 where {pseudonym.format("id")}
+                    not in (select account_id from staging.stg_x__users)),
+                (select count(*) from raw.bluesky_profiles
+                 where {pseudonym.format("lower(handle)")}
+                    not in (select handle from staging.stg_bluesky__profiles))
+            """
+        ).fetchone()
+        # Leads find their web users through the pseudonymous client id exactly as they would
+        # through the original one (each lead's raw record is found by its lineage).
+        joined = con.execute(
+            """
+            select
+                count(*) filter (where raw_leads."GA_Client_ID__c" in (
+                    select user_pseudo_id from raw.web_analytics_events
+                )),
+                count(*) filter (where leads.ga_client_id in (
+                    select user_pseudo_id from staging.stg_web_analytics__events
+                ))
+            from staging.stg_crm__leads as leads
+            inner join raw.crm_leads as raw_leads using (_source_file, _line)
+            """
+        ).fetchone()
+    finally:
+        con.close()
+    assert mismatches == (0, 0)
+    assert joined[0] > 0
+    assert joined[1] == joined[0]
+
+
+def pseudonymize_with_dbt(tmp_path: Path, key: str | None) -> tuple[dict, str]:
+    """The macro's pseudonyms of 'alice' and of NULL as dbt computes them (with `key`, or
+    with no key set), and dbt's output. The warning hook is called inline, as on run start."""
+    env = {**os.environ, "SHARESIGNAL_HOME": str(tmp_path)}
+    env.pop("SHARESIGNAL_PSEUDONYM_KEY", None)
+    if key is not None:
+        env["SHARESIGNAL_PSEUDONYM_KEY"] = key
+    sql = (
+        "select {{ pseudonymize(\"'alice'\") }} as alice, {{ pseudonymize('null') }} as nothing"
+        " {{ warn_if_default_pseudonym_key() }}"
+    )
+    # Own target and log folders: the project's manifest (which Dagster reads) stays as it is.
+    out = tmp_path / f"dbt-{key}"
+    shown = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "show",
+            "--profiles-dir",
+            ".",
+            "--target-path",
+            str(out),
+            "--log-path",
+            str(out),
+            "--output",
+            "json",
+            "--inline",
+            sql,
+        ],
+        cwd=DBT_PROJECT_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 0, shown.stdout + shown.stderr
+    result = json.loads(shown.stdout[shown.stdout.index("\n{") :])
+    return result["show"][0], shown.stdout
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_the_pseudonym_is_keyed_and_deterministic(tmp_path):
+    dev, dev_output = pseudonymize_with_dbt(tmp_path, None)
+    keyed, keyed_output = pseudonymize_with_dbt(tmp_path, "another-key")
+
+    assert dev == {"alice": sha256(f"{DEV_PSEUDONYM_KEY}\x1falice"), "nothing": None}
+    assert keyed == {"alice": sha256("another-key\x1falice"), "nothing": None}
+    assert len({dev["alice"], keyed["alice"], sha256("alice")}) == 3
+    assert WARNING in dev_output
+    assert WARNING not in keyed_output
+
+
+def test_dbt_falls_back_to_the_same_development_key():
+    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
+    assert project["vars"]["pseudonym_dev_key"] == DEV_PSEUDONYM_KEY
+
+
+def test_the_development_key_warns_and_a_set_key_does_not(monkeypatch):
+    monkeypatch.delenv("SHARESIGNAL_PSEUDONYM_KEY", raising=False)
+    with pytest.warns(UserWarning, match=WARNING):
+        warn_if_default_pseudonym_key(load_settings())
+
+    # An empty key would make the hash unkeyed: it counts as not set.
+    monkeypatch.setenv("SHARESIGNAL_PSEUDONYM_KEY", "")
+    assert load_settings().uses_dev_pseudonym_key
+    with pytest.warns(UserWarning, match=WARNING):
+        warn_if_default_pseudonym_key(load_settings())
+
+    monkeypatch.setenv("SHARESIGNAL_PSEUDONYM_KEY", "a-real-secret")
+    settings = load_settings()
+    assert settings.pseudonym_key == "a-real-secret"
+    assert not settings.uses_dev_pseudonym_key
+    assert "a-real-secret" not in repr(settings)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warn_if_default_pseudonym_key(settings)
