@@ -1,7 +1,7 @@
 """Ingestion: landing files of one source and export date → `raw.*` tables in DuckDB, with a
 load log and rejects (SPEC §2)."""
 
+from sharesignal.ingest.batch import FileLoad
 from sharesignal.ingest.load import ingest_partition
-from sharesignal.ingest.prepare import FileLoad
 
 __all__ = ["FileLoad", "ingest_partition"]

@@ -1,10 +1,21 @@
-"""What each source delivers: which files, in which format, into which raw tables.
+"""What each source delivers and how its records are recognised, declared as data and SQL.
 
-NDJSON sources differ only in the structure of a line, what makes a parsed line
-unusable, and how its records are unnested; that is all declared here as data and SQL.
-The SQL of `JsonLines.records` reads `accepted(line_no, doc)`, the parsed lines that
-passed every check, and returns `_line`, `_item` (plus `_included` for X) and `record`,
-the struct whose fields become the raw table's columns.
+A JSON export is recognised by its shape, not its file name, so a real export folder with
+arbitrary names loads. Every line (NDJSON) or whole document (pretty-printed `.json`) is a
+JSON value: an API response, one record, or an array of records. HTTP recorder captures
+(`{"request_uri", "status", "body"}`) are unwrapped first. Then:
+
+- an object whose keys match one of the source's `Response`s holds records in the lists
+  it names (`data[]`, `includes.users[]`, `feed[]`...); a list may also be a single object
+  (X `/2/tweets/:id` returns `data` as an object);
+- any other object, or each element of an array, is a record, recognised by the keys of
+  the source's `Record`s (a Mastodon Status has `account`, an Account has `acct`).
+
+SQL snippets see `keys` (the object's top-level keys, VARCHAR[]), `response` (the response
+object as JSON) and `item` / `record` (one record as JSON).
+
+CSV exports are recognised by their header: the export whose required columns are all
+present; the file name only decides which export a broken header was meant to be.
 """
 
 from __future__ import annotations
@@ -15,139 +26,257 @@ from sharesignal.ingest import structures as s
 
 
 @dataclass(frozen=True)
-class JsonLines:
-    """An NDJSON export: one API response or one record per line."""
+class Record:
+    """A kind of record and the raw table it loads into."""
 
-    pattern: str  # file name pattern (fnmatch, without a `.gz` suffix)
-    what: str  # what one line is, for reasons a person reads
-    opening: str  # the character a line must start with: `{` or `[`
-    structure: s.Structure
-    shape_error: str  # SQL over `doc`: NULL when the line is usable, else why it is not
-    records: dict[str, str]  # raw table -> SQL unnesting `accepted` into its records
+    table: str
+    what: str  # for reasons a person reads
+    detect: str  # SQL over `keys`: true when an object is this kind of record
+    structure: dict[str, s.Structure]
+    # column -> SQL over `_record` (the record's JSON text) giving the column's value when
+    # the record lacks it; the record as delivered is untouched (and `_extra` keeps it).
+    fill: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class RecordList:
+    """Where a response holds records: a JSON path, and the table they load into."""
+
+    path: tuple[str, ...]  # keys from the response to the list; () for the response itself
+    table: str | None  # None: recognise each record by its keys
+    reshape: str = "item"  # SQL over `item` and `response` giving the record
+    included: bool = False  # X: the record came from `includes`
+
+
+@dataclass(frozen=True)
+class Response:
+    """A kind of API response: an envelope around lists of records."""
+
+    what: str
+    detect: str  # SQL over `keys`
+    lists: tuple[RecordList, ...]
+    # SQL over `keys` and `response`: why the response holds nothing to load (an API error
+    # response), else NULL
+    error: str = "CAST(NULL AS VARCHAR)"
+
+
+@dataclass(frozen=True)
+class JsonExport:
+    """A JSON source: NDJSON or whole documents, recognised by shape."""
+
+    what: str
+    records: tuple[Record, ...]
+    responses: tuple[Response, ...] = ()
+
+    @property
+    def tables(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(record.table for record in self.records))
+
+    def record_of(self, table: str) -> Record:
+        return next(record for record in self.records if record.table == table)
 
 
 @dataclass(frozen=True)
 class CsvExport:
     """A CSV export with a header row; every column kept as VARCHAR."""
 
-    pattern: str
+    pattern: str  # the usual file name (fnmatch, without `.gz`), for a header that fits none
     table: str
     columns: tuple[str, ...]
     # Columns loaded as NULL when a file lacks them (an org without these custom fields);
     # every other column is required.
     optional: frozenset[str] = frozenset()
 
-
-def _unnest(list_expr: str, extra: str = "") -> str:
-    return (
-        f"SELECT line_no AS _line, generate_subscripts({list_expr}, 1) - 1 AS _item{extra}, "
-        f"unnest({list_expr}) AS record FROM accepted"
-    )
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(c for c in self.columns if c not in self.optional)
 
 
-_ONE_RECORD_PER_LINE = "SELECT line_no AS _line, 0 AS _item, doc AS record FROM accepted"
+def _has(*keys: str) -> str:
+    return "list_has_all(keys, [{}])".format(", ".join(f"'{k}'" for k in keys))
 
-_X = JsonLines(
-    pattern="*.jsonl",
-    what="an X API v2 /2/tweets/search/recent response page (a JSON object)",
-    opening="{",
-    structure=s.X_SEARCH_PAGE,
-    shape_error="""CASE
-        WHEN doc.data IS NULL AND doc.includes IS NULL AND doc.meta IS NULL THEN
-            'a JSON object without data, includes or meta: not an X API v2 search page '
-            || '(an API error response?); land only /2/tweets/search/recent pages'
-        WHEN len(list_filter(doc.data, lambda t: t.text IS NULL)) > 0 THEN
-            'data[] holds items without text: a users lookup page, not a tweets search '
-            || 'page; land only /2/tweets/search/recent pages'
-    END""",
-    records={
-        "x_posts": _unnest("doc.data", ", false AS _included")
-        + " UNION ALL "
-        + _unnest("doc.includes.tweets", ", true AS _included"),
-        "x_users": _unnest("doc.includes.users"),
-    },
+
+def _has_any(*keys: str) -> str:
+    return "list_has_any(keys, [{}])".format(", ".join(f"'{k}'" for k in keys))
+
+
+# --- X API v2 -----------------------------------------------------------------------------
+
+_X = JsonExport(
+    what="X API v2 responses (tweets or users) or Tweet / User objects",
+    responses=(
+        Response(
+            what="an X API v2 response",
+            detect=f"{_has_any('data', 'includes', 'meta', 'errors')} OR {_has('title', 'detail')}",
+            # `data` holds tweets (search, timelines, lookups) or users (user lookups);
+            # partial errors beside data (a deleted user) leave the rest usable.
+            lists=(
+                RecordList(("data",), None),
+                RecordList(("includes", "tweets"), "x_posts", included=True),
+                RecordList(("includes", "users"), "x_users", included=True),
+            ),
+            error=f"""CASE WHEN NOT {_has_any("data", "includes", "meta")} THEN format(
+                'an X API error response ({{}}: {{}}); fix the request, export again, then '
+                || 're-run the partition',
+                coalesce(response->>'$.title', response->>'$.errors[0].title'),
+                coalesce(response->>'$.detail', response->>'$.errors[0].detail'))
+            END""",
+        ),
+    ),
+    records=(
+        Record("x_posts", "an X API v2 Tweet", _has("id", "text"), s.X_TWEET),
+        Record("x_users", "an X API v2 User", _has("id", "username"), s.X_USER),
+    ),
 )
 
-_MASTODON = JsonLines(
-    pattern="*.jsonl",
-    what="a Mastodon API page of statuses (a JSON array)",
-    opening="[",
-    structure=s.MASTODON_PAGE,
-    shape_error="""CASE
-        WHEN len(list_filter(doc, lambda st: st.account IS NULL)) > 0 THEN
-            'array items without account: not Mastodon statuses (a page of accounts?); '
-            || 'land only timeline/statuses pages'
-    END""",
-    records={"mastodon_statuses": _unnest("doc")},
+# --- Mastodon -----------------------------------------------------------------------------
+
+_MASTODON = JsonExport(
+    what="Mastodon API Status or Account objects (one, or an array)",
+    responses=(
+        Response(
+            what="a Mastodon API error",
+            detect=_has("error"),
+            lists=(),
+            error="""format('a Mastodon API error response ({}); fix the request, export '
+                || 'again, then re-run the partition', response->>'$.error')""",
+        ),
+        # GET /api/v2/search
+        Response(
+            what="a Mastodon search result",
+            detect=_has("accounts", "statuses"),
+            lists=(
+                RecordList(("accounts",), "mastodon_accounts"),
+                RecordList(("statuses",), "mastodon_statuses"),
+            ),
+        ),
+        # GET /api/v1/statuses/:id/context
+        Response(
+            what="a Mastodon status context",
+            detect=_has("ancestors", "descendants"),
+            lists=(
+                RecordList(("ancestors",), "mastodon_statuses"),
+                RecordList(("descendants",), "mastodon_statuses"),
+            ),
+        ),
+    ),
+    records=(
+        Record("mastodon_statuses", "a Mastodon Status", _has("id", "account"), s.MASTODON_STATUS),
+        Record("mastodon_accounts", "a Mastodon Account", _has("id", "acct"), s.MASTODON_ACCOUNT),
+    ),
 )
 
-_BLUESKY_FEED = JsonLines(
-    pattern="feed-*.jsonl",
-    what="an app.bsky.feed.getAuthorFeed response (a JSON object)",
-    opening="{",
-    structure=s.BLUESKY_FEED_PAGE,
-    shape_error="""CASE WHEN doc.feed IS NULL THEN
-        'no feed[]: not an app.bsky.feed.getAuthorFeed response; '
-        || 'profile lookups belong in profiles-*.jsonl'
-    END""",
-    records={"bluesky_feed_items": _unnest("doc.feed")},
+# --- Bluesky ------------------------------------------------------------------------------
+
+# A repo record ({uri, cid, value}, from com.atproto.repo.getRecord / listRecords) shaped
+# as a feed item: the post's author is the repo, the DID inside the at:// uri.
+_RECORD_AS_FEED_ITEM = """json_object('post', json_object(
+    'uri', item->'$.uri', 'cid', item->'$.cid',
+    'author', json_object('did', split_part(item->>'$.uri', '/', 3)),
+    'record', item->'$.value'))"""
+
+_BLUESKY = JsonExport(
+    what="Bluesky XRPC responses (feeds, profiles, reposted-by, records) or their items",
+    responses=(
+        Response(
+            what="a Bluesky XRPC error",
+            detect=_has("error"),
+            lists=(),
+            error="""format('a Bluesky XRPC error response ({}: {}); fix the request, '
+                || 'export again, then re-run the partition',
+                response->>'$.error', response->>'$.message')""",
+        ),
+        # app.bsky.feed.getAuthorFeed / getTimeline / getFeed / getListFeed
+        Response("a Bluesky feed", _has("feed"), (RecordList(("feed",), "bluesky_feed_items"),)),
+        # app.bsky.actor.getProfiles
+        Response(
+            "Bluesky profiles", _has("profiles"), (RecordList(("profiles",), "bluesky_profiles"),)
+        ),
+        # app.bsky.feed.getPosts / searchPosts: bare PostViews, loaded as feed items
+        Response(
+            "Bluesky posts",
+            _has("posts"),
+            (RecordList(("posts",), "bluesky_feed_items", "json_object('post', item)"),),
+        ),
+        # app.bsky.feed.getRepostedBy: who reposted the post `uri`
+        Response(
+            "a Bluesky reposted-by list",
+            _has("repostedBy"),
+            (
+                RecordList(
+                    ("repostedBy",),
+                    "bluesky_reposted_by",
+                    "json_merge_patch(item, json_object("
+                    "'uri', response->'$.uri', 'cid', response->'$.cid'))",
+                ),
+            ),
+        ),
+        # com.atproto.repo.listRecords / getRecord
+        Response(
+            "Bluesky repo records",
+            _has("records"),
+            (RecordList(("records",), "bluesky_feed_items", _RECORD_AS_FEED_ITEM),),
+        ),
+        Response(
+            "a Bluesky repo record",
+            _has("uri", "value"),
+            (RecordList((), "bluesky_feed_items", _RECORD_AS_FEED_ITEM),),
+        ),
+    ),
+    records=(
+        Record("bluesky_feed_items", "a Bluesky feed item", _has("post"), s.BLUESKY_FEED_ITEM),
+        # app.bsky.actor.getProfile: one ProfileViewDetailed
+        Record("bluesky_profiles", "a Bluesky profile", _has("did", "handle"), s.BLUESKY_PROFILE),
+        # only reached through getRepostedBy above
+        Record("bluesky_reposted_by", "a Bluesky reposter", "false", s.BLUESKY_REPOSTED_BY),
+    ),
 )
 
-_BLUESKY_PROFILES = JsonLines(
-    pattern="profiles-*.jsonl",
-    what="an app.bsky.actor.getProfiles response (a JSON object)",
-    opening="{",
-    structure=s.BLUESKY_PROFILES_PAGE,
-    shape_error="""CASE WHEN doc.profiles IS NULL THEN
-        'no profiles[]: not an app.bsky.actor.getProfiles response; '
-        || 'feed pages belong in feed-*.jsonl'
-    END""",
-    records={"bluesky_profiles": _unnest("doc.profiles")},
+# --- click log, GA4 -----------------------------------------------------------------------
+
+_CLICKS = JsonExport(
+    what="click-log records (bit.ly format)",
+    records=(
+        Record("clicks", "a click-log record", _has_any("_heartbeat_", "h", "u", "t"), s.CLICK),
+    ),
 )
 
-_CLICKS = JsonLines(
-    pattern="*.jsonl",
-    what="a click-log record (a JSON object)",
-    opening="{",
-    structure=s.CLICK,
-    # Any object is a usable line: keys can be missing, heartbeats are kept.
-    shape_error="CAST(NULL AS VARCHAR)",
-    records={"clicks": _ONE_RECORD_PER_LINE},
-)
-
-_WEB_ANALYTICS = JsonLines(
-    pattern="*.jsonl",
-    what="a GA4 BigQuery export row (a JSON object)",
-    opening="{",
-    structure=s.GA4_EVENT,
-    shape_error="""CASE WHEN doc.event_name IS NULL OR doc.event_timestamp IS NULL THEN
-        'no event_name or event_timestamp: not a GA4 BigQuery export row'
-    END""",
-    records={"web_analytics_events": _ONE_RECORD_PER_LINE},
+_WEB_ANALYTICS = JsonExport(
+    what="GA4 BigQuery export rows",
+    records=(
+        Record(
+            "web_analytics_events",
+            "a GA4 BigQuery export row",
+            _has_any("event_name", "event_timestamp", "event_params"),
+            s.GA4_EVENT,
+            # dbt-ga4's base model replaces `event_date` (YYYYMMDD) by `event_date_dt`
+            # (YYYY-MM-DD): the export's own form is filled in from it.
+            fill=(("event_date", "replace(_record->>'$.event_date_dt', '-', '')"),),
+        ),
+    ),
 )
 
 _UTM_FIELDS = frozenset(
     {"UTM_Source__c", "UTM_Medium__c", "UTM_Campaign__c", "UTM_Content__c", "GA_Client_ID__c"}
 )
 
-FORMATS: dict[str, tuple[JsonLines | CsvExport, ...]] = {
-    "x": (_X,),
-    "mastodon": (_MASTODON,),
-    "bluesky": (_BLUESKY_FEED, _BLUESKY_PROFILES),
-    "clicks": (_CLICKS,),
-    "web_analytics": (_WEB_ANALYTICS,),
+FORMATS: dict[str, JsonExport | tuple[CsvExport, ...]] = {
+    "x": _X,
+    "mastodon": _MASTODON,
+    "bluesky": _BLUESKY,
+    "clicks": _CLICKS,
+    "web_analytics": _WEB_ANALYTICS,
     "crm": (
-        CsvExport("Lead.csv", "crm_leads", s.CRM_LEAD_COLUMNS, optional=_UTM_FIELDS),
-        CsvExport("Opportunity.csv", "crm_opportunities", s.CRM_OPPORTUNITY_COLUMNS),
+        CsvExport("Lead*.csv", "crm_leads", s.CRM_LEAD_COLUMNS, optional=_UTM_FIELDS),
+        CsvExport("Opportunit*.csv", "crm_opportunities", s.CRM_OPPORTUNITY_COLUMNS),
     ),
-    "content": (CsvExport("catalog.csv", "content_catalog", s.CONTENT_CATALOG_COLUMNS),),
+    "content": (CsvExport("*.csv", "content_catalog", s.CONTENT_CATALOG_COLUMNS),),
 }
 
 
 def tables_of(source: str) -> tuple[str, ...]:
     """The raw tables a source loads."""
-    return tuple(
-        table
-        for fmt in FORMATS[source]
-        for table in (fmt.records if isinstance(fmt, JsonLines) else (fmt.table,))
-    )
+    fmt = FORMATS[source]
+    if isinstance(fmt, JsonExport):
+        return fmt.tables
+    return tuple(export.table for export in fmt)

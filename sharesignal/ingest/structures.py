@@ -2,9 +2,11 @@
 
 A structure is a DuckDB type name, a dict of fields (a JSON object, a DuckDB STRUCT) or a
 one-element list (a JSON array, a DuckDB LIST). The same declaration gives the
-`from_json` structure that parses a line and the column types of the raw table, so the
-two cannot drift apart. Fields a source sends that are not declared here are dropped;
-declared fields a record lacks load as NULL.
+`from_json` structure that parses a record and the column types of the raw table, so the
+two cannot drift apart. Declared fields a record lacks load as NULL. Top-level fields a
+record carries that are not declared here are kept in the raw table's `_extra` JSON column
+(and reported); undeclared keys inside a declared object are not copied (the landing
+file keeps them) — declare them here to load them.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ X_TWEET: dict[str, Structure] = {
         "reply_count": "BIGINT",
         "like_count": "BIGINT",
         "quote_count": "BIGINT",
+        "bookmark_count": "BIGINT",
+        "impression_count": "BIGINT",
     },
     "entities": {
         "urls": [
@@ -66,17 +70,8 @@ X_USER: dict[str, Structure] = {
         "following_count": "BIGINT",
         "tweet_count": "BIGINT",
         "listed_count": "BIGINT",
-    },
-}
-
-X_SEARCH_PAGE: dict[str, Structure] = {
-    "data": [X_TWEET],
-    "includes": {"users": [X_USER], "tweets": [X_TWEET]},
-    "meta": {
-        "result_count": "BIGINT",
-        "newest_id": "VARCHAR",
-        "oldest_id": "VARCHAR",
-        "next_token": "VARCHAR",
+        "like_count": "BIGINT",
+        "media_count": "BIGINT",
     },
 }
 
@@ -138,8 +133,6 @@ def _mastodon_status(reblog: Structure | None) -> dict[str, Structure]:
 
 MASTODON_STATUS = _mastodon_status(reblog=_mastodon_status(reblog=None))
 
-MASTODON_PAGE: list[Structure] = [MASTODON_STATUS]
-
 # --- Bluesky ------------------------------------------------------------------------------
 
 BLUESKY_LABELS: list[Structure] = [
@@ -155,6 +148,12 @@ BLUESKY_PROFILE_BASIC: dict[str, Structure] = {
     "createdAt": "VARCHAR",
 }
 
+# ProfileView: what lists of actors (getRepostedBy, getFollowers) show; no counts.
+BLUESKY_PROFILE_VIEW: dict[str, Structure] = BLUESKY_PROFILE_BASIC | {
+    "description": "VARCHAR",
+    "indexedAt": "VARCHAR",
+}
+
 BLUESKY_STRONG_REF: dict[str, Structure] = {"uri": "VARCHAR", "cid": "VARCHAR"}
 
 BLUESKY_POST_VIEW: dict[str, Structure] = {
@@ -167,11 +166,26 @@ BLUESKY_POST_VIEW: dict[str, Structure] = {
         "createdAt": "VARCHAR",
         "langs": ["VARCHAR"],
         "reply": {"root": BLUESKY_STRONG_REF, "parent": BLUESKY_STRONG_REF},
+        # app.bsky.embed.external, .record ({uri, cid}) or .recordWithMedia, whose quoted
+        # post is one level deeper (record.record) beside its media.
         "embed": {
             "$type": "VARCHAR",
             "external": {"uri": "VARCHAR", "title": "VARCHAR", "description": "VARCHAR"},
-            "record": BLUESKY_STRONG_REF,
+            "record": BLUESKY_STRONG_REF | {"record": BLUESKY_STRONG_REF},
+            "media": {
+                "$type": "VARCHAR",
+                "external": {"uri": "VARCHAR", "title": "VARCHAR", "description": "VARCHAR"},
+            },
         },
+        # Rich-text annotations: links (#link uri), mentions (#mention did), tags.
+        "facets": [
+            {
+                "index": {"byteStart": "BIGINT", "byteEnd": "BIGINT"},
+                "features": [
+                    {"$type": "VARCHAR", "uri": "VARCHAR", "did": "VARCHAR", "tag": "VARCHAR"}
+                ],
+            }
+        ],
     },
     "replyCount": "BIGINT",
     "repostCount": "BIGINT",
@@ -195,7 +209,6 @@ BLUESKY_FEED_ITEM: dict[str, Structure] = {
     "reply": {"root": BLUESKY_REPLY_PARENT, "parent": BLUESKY_REPLY_PARENT},
 }
 
-BLUESKY_FEED_PAGE: dict[str, Structure] = {"feed": [BLUESKY_FEED_ITEM], "cursor": "VARCHAR"}
 
 BLUESKY_PROFILE: dict[str, Structure] = {
     "did": "VARCHAR",
@@ -211,7 +224,9 @@ BLUESKY_PROFILE: dict[str, Structure] = {
     "labels": BLUESKY_LABELS,
 }
 
-BLUESKY_PROFILES_PAGE: dict[str, Structure] = {"profiles": [BLUESKY_PROFILE]}
+# One actor of an app.bsky.feed.getRepostedBy response, with the reposted post (the
+# response's own `uri` and `cid`) beside the actor's fields.
+BLUESKY_REPOSTED_BY: dict[str, Structure] = BLUESKY_STRONG_REF | BLUESKY_PROFILE_VIEW
 
 # --- bit.ly click log ---------------------------------------------------------------------
 
@@ -339,6 +354,32 @@ CONTENT_CATALOG_COLUMNS = ("url", "title", "content_type", "campaign", "publishe
 def json_structure(structure: Structure) -> str:
     """The structure as `from_json` takes it."""
     return json.dumps(structure)
+
+
+def as_text(structure: dict[str, Structure]) -> dict[str, Structure]:
+    """Only the non-text values outside lists, each read as VARCHAR: `from_json` turns a
+    value it cannot convert into NULL, so comparing the two readings finds values of the
+    wrong type."""
+    text: dict[str, Structure] = {}
+    for name, inner in structure.items():
+        if isinstance(inner, dict):
+            if nested := as_text(inner):
+                text[name] = nested
+        elif isinstance(inner, str) and inner != "VARCHAR":
+            text[name] = "VARCHAR"
+    return text
+
+
+def typed_leaves(structure: dict[str, Structure], prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted path, type) of every non-text value reachable without entering a list."""
+    leaves = []
+    for name, inner in structure.items():
+        path = f'{prefix}"{name}"'
+        if isinstance(inner, dict):
+            leaves += typed_leaves(inner, f"{path}.")
+        elif isinstance(inner, str) and inner != "VARCHAR":
+            leaves.append((path, inner))
+    return leaves
 
 
 def sql_type(structure: Structure) -> str:

@@ -1,4 +1,5 @@
-"""The raw tables (SPEC §2): lineage columns, then each record's fields as delivered."""
+"""The raw tables (SPEC §2): lineage columns, then each record's fields as delivered, then
+`_extra`: the record's fields that no declaration names (schema drift, kept as JSON)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,11 @@ LINEAGE: Columns = (
     ("_item", "INTEGER"),
 )
 
+EXTRA: Columns = (("_extra", "JSON"),)
+
+# X records say whether they came from a response's `includes` or its own `data`.
+INCLUDED: Columns = (("_included", "BOOLEAN"),)
+
 
 def _fields(record: dict[str, s.Structure]) -> Columns:
     return tuple((name, s.sql_type(structure)) for name, structure in record.items())
@@ -26,16 +32,18 @@ def _varchar(names: tuple[str, ...]) -> Columns:
 
 
 RAW_TABLES: dict[str, Columns] = {
-    "x_posts": LINEAGE + (("_included", "BOOLEAN"),) + _fields(s.X_TWEET),
-    "x_users": LINEAGE + _fields(s.X_USER),
-    "mastodon_statuses": LINEAGE + _fields(s.MASTODON_STATUS),
-    "bluesky_feed_items": LINEAGE + _fields(s.BLUESKY_FEED_ITEM),
-    "bluesky_profiles": LINEAGE + _fields(s.BLUESKY_PROFILE),
-    "clicks": LINEAGE + _fields(s.CLICK),
-    "web_analytics_events": LINEAGE + _fields(s.GA4_EVENT),
-    "crm_leads": LINEAGE + _varchar(s.CRM_LEAD_COLUMNS),
-    "crm_opportunities": LINEAGE + _varchar(s.CRM_OPPORTUNITY_COLUMNS),
-    "content_catalog": LINEAGE + _varchar(s.CONTENT_CATALOG_COLUMNS),
+    "x_posts": LINEAGE + INCLUDED + _fields(s.X_TWEET) + EXTRA,
+    "x_users": LINEAGE + INCLUDED + _fields(s.X_USER) + EXTRA,
+    "mastodon_statuses": LINEAGE + _fields(s.MASTODON_STATUS) + EXTRA,
+    "mastodon_accounts": LINEAGE + _fields(s.MASTODON_ACCOUNT) + EXTRA,
+    "bluesky_feed_items": LINEAGE + _fields(s.BLUESKY_FEED_ITEM) + EXTRA,
+    "bluesky_profiles": LINEAGE + _fields(s.BLUESKY_PROFILE) + EXTRA,
+    "bluesky_reposted_by": LINEAGE + _fields(s.BLUESKY_REPOSTED_BY) + EXTRA,
+    "clicks": LINEAGE + _fields(s.CLICK) + EXTRA,
+    "web_analytics_events": LINEAGE + _fields(s.GA4_EVENT) + EXTRA,
+    "crm_leads": LINEAGE + _varchar(s.CRM_LEAD_COLUMNS) + EXTRA,
+    "crm_opportunities": LINEAGE + _varchar(s.CRM_OPPORTUNITY_COLUMNS) + EXTRA,
+    "content_catalog": LINEAGE + _varchar(s.CONTENT_CATALOG_COLUMNS) + EXTRA,
 }
 
 LOAD_LOG: Columns = (
@@ -50,6 +58,7 @@ LOAD_LOG: Columns = (
     ("rows_rejected", "BIGINT"),
     ("status", "VARCHAR"),
     ("message", "VARCHAR"),
+    ("new_fields", "VARCHAR[]"),
 )
 
 REJECTS: Columns = (
@@ -58,6 +67,7 @@ REJECTS: Columns = (
     ("partition_date", "DATE"),
     ("source_file", "VARCHAR"),
     ("line", "BIGINT"),
+    ("item", "INTEGER"),
     ("reason", "VARCHAR"),
     ("original", "BLOB"),
 )
@@ -68,11 +78,19 @@ def _ddl(columns: Columns) -> str:
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Create schema `raw` and every raw table that does not exist yet."""
+    """Create schema `raw` and every raw table that does not exist yet, and add the columns
+    a warehouse made by an older version lacks (rows are always inserted by name)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     tables = RAW_TABLES | {"_load_log": LOAD_LOG, "_rejects": REJECTS}
     for name, columns in tables.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({_ddl(columns)})")
+        for column, sql_type in columns:
+            con.execute(f'ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS "{column}" {sql_type}')
+
+
+# Scratch tables of raw tables also hold, while a file is checked, why a record is rejected
+# and its original text; rejected records then move to the rejects.
+CHECK: Columns = (("_reason", "VARCHAR"), ("_record", "VARCHAR"))
 
 
 def create_scratch_table(con: duckdb.DuckDBPyConnection, name: str, columns: Columns) -> str:

@@ -23,6 +23,17 @@ x_users as (
 
 ),
 
+mastodon_account_records as (
+
+    -- Accounts seen on statuses and accounts looked up directly (reblogged_by, accounts/:id):
+    -- the latest observation of each wins.
+    select * from {{ ref('stg_mastodon__accounts') }}
+    union all by name
+    select * from {{ ref('stg_mastodon__accounts_looked_up') }}
+    qualify row_number() over (partition by account_id order by observed_at desc) = 1
+
+),
+
 mastodon_accounts as (
 
     select
@@ -39,7 +50,7 @@ mastodon_accounts as (
         has_default_avatar as has_default_profile_image,
         true as has_profile_counts
 
-    from {{ ref('stg_mastodon__accounts') }}
+    from mastodon_account_records
 
 ),
 

@@ -37,7 +37,8 @@ renamed as (
     where actor.did is not null
     qualify row_number() over (
         partition by actor.did
-        order by _partition_date desc, _source_file desc, _line desc, _item desc
+        -- a post fetched by getRecord names its author's did but no handle
+        order by actor.handle is null, _partition_date desc, _source_file desc, _line desc, _item desc
     ) = 1
 
 )

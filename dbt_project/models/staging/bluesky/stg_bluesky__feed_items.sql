@@ -32,8 +32,9 @@ renamed as (
         -- original author's doing
         case
             when reason."$type" is distinct from 'app.bsky.feed.defs#reasonRepost'
-                and post.record.embed."$type" = 'app.bsky.embed.record'
-                then {{ pseudonymize('post.record.embed.record.uri') }}
+                and post.record.embed."$type" in ('app.bsky.embed.record', 'app.bsky.embed.recordWithMedia')
+                -- a quote with media nests the quoted post one level deeper
+                then {{ pseudonymize('coalesce(post.record.embed.record.record.uri, post.record.embed.record.uri)') }}
         end as quoted_post_id,
         case
             when reason."$type" is distinct from 'app.bsky.feed.defs#reasonRepost'
@@ -45,7 +46,8 @@ renamed as (
         {{ text_fingerprint('post.record.text') }} as text_fingerprint,
         case
             when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then 'reshare'
-            when post.record.embed."$type" = 'app.bsky.embed.record' then 'quote'
+            when post.record.embed."$type" in ('app.bsky.embed.record', 'app.bsky.embed.recordWithMedia')
+                then 'quote'
             when post.record.reply.parent.uri is not null then 'reply'
             else 'original'
         end as share_type,
