@@ -48,12 +48,12 @@ def landing_spec(source: str) -> AssetSpec:
 
 def file_loads_table(loads: list[FileLoad]) -> str:
     lines = [
-        "| file | read | loaded | rejected | status | message |",
-        "|---|---:|---:|---:|---|---|",
+        "| file | read | loaded | rejected | status | new fields | message |",
+        "|---|---:|---:|---:|---|---|---|",
     ]
     lines += [
         f"| {f.source_file} | {f.rows_read} | {f.rows_loaded} | {f.rows_rejected} "
-        f"| {f.status} | {f.message or ''} |"
+        f"| {f.status} | {', '.join(f.new_fields)} | {f.message or ''} |"
         for f in loads
     ]
     return "\n".join(lines)
@@ -112,6 +112,8 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
                     "rows_loaded": loaded,
                     "rows_rejected": rejected,
                     "files_rejected": sum(f.status == "rejected" for f in loads),
+                    "files_duplicate": sum(f.status == "duplicate" for f in loads),
+                    "new_fields": sorted({field for f in loads for field in f.new_fields}),
                     "loads": MetadataValue.md(file_loads_table(loads)),
                 },
             )

@@ -96,6 +96,15 @@ identifiers as (
     union all
     select unnest([description, avatar]), false
     from raw.bluesky_profiles
+    union all
+    select unnest([did, handle, displayName]), true
+    from raw.bluesky_reposted_by
+    union all
+    select unnest([id, username, acct, display_name]), true
+    from raw.mastodon_accounts
+    union all
+    select unnest([note, url, avatar]), false
+    from raw.mastodon_accounts
 
     union all
     select unnest(["Name", "Email", "Phone", "GA_Client_ID__c"]), true
