@@ -20,6 +20,7 @@ renamed as (
 
         ---------- strings
         {{ pseudonymize('lower(actor.handle)') }} as handle,
+        {{ handle_shape("split_part(actor.handle, '.', 1)") }},
 
         ---------- booleans
         -- the avatar URL embeds the did; an actor without one shows the default picture

@@ -14,6 +14,7 @@ renamed as (
 
         ---------- strings
         {{ pseudonymize('lower(handle)') }} as handle,
+        {{ handle_shape("split_part(handle, '.', 1)") }},
 
         ---------- numerics
         followersCount as followers_count,

@@ -18,6 +18,7 @@ renamed as (
 
         ---------- strings
         {{ pseudonymize('lower(handle)') }} as handle,
+        {{ handle_shape("split_part(handle, '.', 1)") }},
 
         ---------- booleans
         coalesce(avatar, '') = '' as has_default_avatar,

@@ -22,6 +22,7 @@ renamed as (
         ---------- strings
         -- acct is case-insensitive, like the handles of other platforms
         {{ pseudonymize('lower(account.acct)') }} as handle,
+        {{ handle_shape('account.username') }},
 
         ---------- numerics
         account.followers_count as followers_count,

@@ -15,6 +15,7 @@ renamed as (
         ---------- strings
         -- acct is case-insensitive, like the handles of other platforms
         {{ pseudonymize('lower(acct)') }} as handle,
+        {{ handle_shape('username') }},
 
         ---------- numerics
         followers_count,

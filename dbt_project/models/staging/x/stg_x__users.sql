@@ -15,6 +15,7 @@ renamed as (
         ---------- strings
         -- handles are case-insensitive on X
         {{ pseudonymize('lower(username)') }} as handle,
+        {{ handle_shape('username') }},
         verified_type,
 
         ---------- numerics
