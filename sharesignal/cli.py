@@ -23,6 +23,11 @@ def main(argv: list[str] | None = None) -> int:
     gen.add_argument("--accounts", type=int, help="accounts per world (default: generator's)")
     gen.add_argument("--shares", type=int, help="shares over the whole range")
     gen.add_argument("--contents", type=int, help="content items in the catalog")
+    gen.add_argument(
+        "--bots-imitate-people",
+        action="store_true",
+        help="the hard world: bots copy people's profiles, so only their behaviour shows them",
+    )
     gen.add_argument("--quiet", action="store_true", help="no progress display")
 
     backfill = commands.add_parser(
@@ -36,6 +41,22 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("summary", help="what is published in serving/marts.duckdb")
 
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="score the published trust model against the generator's ground truth (truth/)",
+    )
+    evaluate.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the report (default: $SHARESIGNAL_HOME/quality/evaluation.json "
+        "and .md beside it)",
+    )
+    evaluate.add_argument(
+        "--warehouse",
+        action="store_true",
+        help="evaluate the marts last built in warehouse.duckdb, even if not published",
+    )
+
     args = parser.parse_args(argv)
     if args.command == "generate":
         return generate_command(args)
@@ -43,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
         return backfill_command(args.start, args.end)
     if args.command == "ui":
         return ui_command()
+    if args.command == "evaluate":
+        from sharesignal.evaluate import evaluate_command
+
+        return evaluate_command(args.output, warehouse=args.warehouse)
     return summary_command()
 
 
@@ -57,6 +82,8 @@ def generate_command(args: argparse.Namespace) -> int:
         for name in ("accounts", "shares", "contents")
         if (value := getattr(args, name)) is not None
     }
+    if args.bots_imitate_people:
+        overrides["bots_imitate_people"] = True
     summary = generate(
         settings.landing_dir,
         settings.truth_dir,

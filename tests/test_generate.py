@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import json
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
-from sharesignal.generate import WorldSize, generate
+from sharesignal.generate import WorldSize, generate, vocab
+from sharesignal.generate.world import Window, build_accounts
 
 START = date(2026, 10, 1)
 DAYS = 6
@@ -279,3 +282,125 @@ def test_conversions_come_from_people_and_tie_to_crm(world):
         assert by_id[lead_id] == client
     shares = pl.read_parquet(root / "truth" / "shares.parquet")
     assert set(social_leads["share_post_id"]) <= set(shares["post_id"])
+
+
+# ---------------------------------------------------------------- the hard world
+
+HARD = replace(SIZE, bots_imitate_people=True)
+
+
+@pytest.fixture(scope="module")
+def hard_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("hard")
+    generate(root / "landing", root / "truth", START, DAYS, seed=7, size=HARD, progress=False)
+    return root
+
+
+def _profiles(hard: bool) -> pl.DataFrame:
+    """A large cast (no files written): people and bots with their profile features."""
+    size = WorldSize(accounts=6_000, bots_imitate_people=hard)
+    accounts = build_accounts(np.random.default_rng([7, 0]), size, Window(START, 30))
+    return accounts.filter(pl.col("kind") != "business").with_columns(
+        age_days=(Window(START, 30).start_us - pl.col("created_us")) / 86_400_000_000,
+        handle_digits=pl.col("username").str.contains(r"\d"),
+        empty_bio=pl.col("bio") == "",
+        has_location=pl.col("location").is_not_null(),
+        verified=pl.col("verified_type") != "none",
+        bot_app=pl.col("app").is_in(list(vocab.BOT_APPS)),
+        bot_instance=pl.col("instance").is_in(list(vocab.BOT_INSTANCES)),
+    )
+
+
+def _ks_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sample Kolmogorov-Smirnov statistic: the largest gap between the two ECDFs."""
+    grid = np.concatenate([a, b])
+    cdf_a = np.searchsorted(np.sort(a), grid, side="right") / len(a)
+    cdf_b = np.searchsorted(np.sort(b), grid, side="right") / len(b)
+    return float(np.abs(cdf_a - cdf_b).max())
+
+
+NUMERIC_PROFILE = ("age_days", "followers", "following", "posts", "listed")
+FLAG_PROFILE = (
+    "default_image",
+    "handle_digits",
+    "empty_bio",
+    "has_location",
+    "verified",
+    "bot_app",
+    "bot_instance",
+    "mastodon_declares_bot",
+    "automated_client",
+)
+
+
+def _profile_gaps(profiles: pl.DataFrame) -> dict[str, float]:
+    bots, people = profiles.filter("is_bot"), profiles.filter(~pl.col("is_bot"))
+    gaps = {
+        name: _ks_distance(bots[name].to_numpy().astype(float), people[name].to_numpy())
+        for name in NUMERIC_PROFILE
+    }
+    gaps |= {name: abs(bots[name].mean() - people[name].mean()) for name in FLAG_PROFILE}
+    return gaps
+
+
+def test_hard_world_bot_profiles_are_drawn_like_peoples():
+    # ~1,200 bots against ~4,800 people: a KS distance above 0.06 would be rare (p < 0.001)
+    # for one distribution; shares of a flag differ by a few points at most.
+    gaps = _profile_gaps(_profiles(hard=True))
+    assert all(gaps[name] < 0.06 for name in NUMERIC_PROFILE), gaps
+    assert all(gaps[name] < 0.04 for name in FLAG_PROFILE), gaps
+    hard = _profiles(hard=True)
+    bots, people = hard.filter("is_bot"), hard.filter(~pl.col("is_bot"))
+    for name in ("followers", "following", "age_days"):
+        for q in (0.25, 0.5, 0.75):
+            ratio = bots[name].quantile(q) / people[name].quantile(q)
+            assert 0.85 < ratio < 1.15, (name, q, ratio)
+    # The same test tells the default world's bots apart on every feature.
+    default = _profile_gaps(_profiles(hard=False))
+    assert all(default[name] > 0.5 for name in ("age_days", "followers", "following")), default
+    assert all(default[name] > 0.2 for name in ("default_image", "handle_digits")), default
+
+
+def test_hard_world_keeps_the_cast_and_is_deterministic(world, hard_world, tmp_path):
+    root, _ = world
+    cast = ["platform", "is_bot", "bot_farm", "is_business"]
+    default_accounts = pl.read_parquet(root / "truth" / "accounts.parquet")
+    hard_accounts = pl.read_parquet(hard_world / "truth" / "accounts.parquet")
+    assert hard_accounts.select(cast).equals(default_accounts.select(cast))
+    assert not hard_accounts["self_declared_bot"].any()
+    generate(
+        tmp_path / "landing", tmp_path / "truth", START, DAYS, seed=7, size=HARD, progress=False
+    )
+    assert _files(tmp_path / "landing") == _files(hard_world / "landing")
+    assert _files(tmp_path / "landing") != _files(root / "landing")
+
+
+def test_hard_world_exports_carry_no_bot_markers_but_bots_still_behave_like_bots(hard_world):
+    landing = hard_world / "landing"
+    accounts = pl.read_parquet(hard_world / "truth" / "accounts.parquet")
+    bot_ids = set(accounts.filter("is_bot")["account_id"])
+    statuses = [s for page in _lines(landing, "mastodon", "statuses-*.jsonl") for s in page]
+    assert statuses and not any(s["account"]["bot"] for s in statuses)
+    apps = {(s.get("application") or {}).get("name") for s in statuses}
+    assert not apps & set(vocab.BOT_APPS)
+    assert not any(s["account"]["url"].split("/")[2] in vocab.BOT_INSTANCES for s in statuses)
+    pages = _lines(landing, "x", "posts-*.jsonl")
+    assert not {t.get("source") for p in pages for t in p["data"]} & set(vocab.BOT_APPS)
+    users = {u["id"]: u for p in pages for u in p["includes"]["users"]}
+    bot_followers = [
+        u["public_metrics"]["followers_count"] for i, u in users.items() if i in bot_ids
+    ]
+    people_followers = [
+        u["public_metrics"]["followers_count"] for i, u in users.items() if i not in bot_ids
+    ]
+    assert bot_followers and np.median(bot_followers) > 0.5 * np.median(people_followers)
+
+    # Behaviour still gives them away: reshares within seconds, in farms.
+    truth = pl.read_parquet(hard_world / "truth" / "shares.parquet")
+    reshares = truth.filter(pl.col("share_type") == "reshare")
+    parents = truth.select(parent_post_id="post_id", platform="platform", parent_at="shared_at")
+    delay = reshares.join(parents, on=["platform", "parent_post_id"]).with_columns(
+        seconds=(pl.col("shared_at") - pl.col("parent_at")).dt.total_seconds()
+    )
+    median = dict(delay.group_by("is_bot").agg(pl.col("seconds").median()).iter_rows())
+    assert median[True] < 120 < median[False]

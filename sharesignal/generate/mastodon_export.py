@@ -57,7 +57,7 @@ def _accounts(accounts: pl.DataFrame) -> pl.DataFrame:
         a_statuses="posts",
         a_instance="instance",
         a_app="app",
-        a_is_bot="is_bot",
+        a_automated="automated_client",
     )
 
 
@@ -103,7 +103,7 @@ def _status_head(prefix: str) -> pl.Expr:
         url=c("url"),
         edited_at=pl.lit(None, dtype=pl.String),
         content=c("content"),
-        application=pl.when(c("a_is_bot") | (c("app_pick") < 0.5))
+        application=pl.when(c("a_automated") | (c("app_pick") < 0.5))
         .then(pl.struct(name=c("app_name"), website=c("app_site")))
         .otherwise(None),
         account=_account_struct(f"{prefix}a_", c("created_at").str.slice(0, 10)),
@@ -206,8 +206,10 @@ def _statuses(
             )
         ),
         s_app_pick=pl.Series(rng.random(n)),
-        s_app_name=pl.when("a_is_bot").then("a_app").otherwise(pl.lit(vocab.MASTODON_APPS[0][0])),
-        s_app_site=pl.when("a_is_bot")
+        s_app_name=pl.when("a_automated")
+        .then("a_app")
+        .otherwise(pl.lit(vocab.MASTODON_APPS[0][0])),
+        s_app_site=pl.when("a_automated")
         .then(pl.lit(None, dtype=pl.String))
         .otherwise(pl.lit(vocab.MASTODON_APPS[0][1])),
         s_own_likes=small_counts(rng, n, 1.0),

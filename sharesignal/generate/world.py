@@ -31,6 +31,12 @@ class WorldSize:
     clicks_per_share: float = 0.3  # clicks per share by a person
     organic_sessions: float = 0.5  # sessions not from shares, per session from a share
     rows_per_file: int = 5_000  # records per landing file before a new file starts
+    # The hard world: bots draw every profile feature (account age, follower and following
+    # counts, posts, listed count, profile image, bio, handle shape, location, verified badge,
+    # posting app, Mastodon instance) from the people's distributions and never declare
+    # themselves, so only their behaviour (reshares within seconds, coordinated bursts,
+    # duplicate text, pure resharing of few items) gives them away.
+    bots_imitate_people: bool = False
 
     def __post_init__(self) -> None:
         if self.accounts < 60 or self.shares < 100 or self.contents < 5:
@@ -74,7 +80,13 @@ def diurnal_times(rng: np.random.Generator, window: Window, n: int) -> np.ndarra
 
 def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) -> pl.DataFrame:
     """One row per account. Bots are young, follow many and are followed by few, post a
-    lot, often keep the default picture, an empty bio and digits in the handle."""
+    lot, often keep the default picture, an empty bio and digits in the handle; in the hard
+    world (`size.bots_imitate_people`) their profiles look like people's.
+
+    Every feature is drawn for every row from both distributions and picked per row, so the
+    hard world consumes the same random numbers as the default one: the same seed gives the
+    same cast and farms, and the same bot behaviour; only the bots' profiles differ (and,
+    through a bot author's reach, how many people react to the few posts bots write)."""
     counts = rng.multinomial(size.accounts, list(PLATFORM_WEIGHTS.values()))
     frames = []
     farm_platforms = _farm_platforms(size.bot_farms)
@@ -98,6 +110,8 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
     first_in_platform = (
         accounts.select(pl.int_range(pl.len()).over("platform")).to_series().to_numpy() == 0
     )
+    # Whose profile is drawn from the bots' distributions.
+    bot_profile = is_bot & (not size.bots_imitate_people)
 
     # Account age: people joined years ago (Bluesky and Mastodon are younger), bots weeks ago.
     max_age_years = (
@@ -105,23 +119,23 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
     )
     person_age = rng.uniform(0.1, 1.0, n) * max_age_years * YEAR_US
     bot_age = rng.uniform(5, 120, n) * DAY_US
-    created_us = window.start_us - np.where(is_bot, bot_age, person_age).astype(np.int64)
+    created_us = window.start_us - np.where(bot_profile, bot_age, person_age).astype(np.int64)
 
-    followers = np.where(is_bot, rng.integers(0, 25, n), rng.lognormal(np.log(300), 1.3, n)).astype(
-        np.int64
-    )
+    followers = np.where(
+        bot_profile, rng.integers(0, 25, n), rng.lognormal(np.log(300), 1.3, n)
+    ).astype(np.int64)
     followers = np.where(is_business, rng.integers(800, 5_000, n), followers)
     followers = np.where(
         is_business & first_in_platform, rng.integers(20_000, 60_000, n), followers
     )
     following = np.where(
-        is_bot, rng.integers(800, 4_900, n), rng.lognormal(np.log(350), 1.0, n)
+        bot_profile, rng.integers(800, 4_900, n), rng.lognormal(np.log(350), 1.0, n)
     ).astype(np.int64)
     age_days = (window.start_us - created_us) / DAY_US
     posts = np.where(
-        is_bot, age_days * rng.uniform(40, 250, n), rng.lognormal(np.log(1_500), 1.2, n)
+        bot_profile, age_days * rng.uniform(40, 250, n), rng.lognormal(np.log(1_500), 1.2, n)
     ).astype(np.int64)
-    default_image = np.where(is_bot, rng.random(n) < 0.75, rng.random(n) < 0.04)
+    default_image = np.where(bot_profile, rng.random(n) < 0.75, rng.random(n) < 0.04)
     default_image &= ~is_business
 
     first = pick(rng, vocab.FIRST_NAMES, n)
@@ -157,27 +171,29 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
         listed=pl.Series(followers // 60),
         default_image=pl.Series(default_image),
         display_name=pl.concat_str(first, pl.lit(" "), last),
-        handle_base=pl.when(pl.Series(is_bot))
+        handle_base=pl.when(pl.Series(bot_profile))
         .then(bot_handle)
         .otherwise(person_handle)
         .str.to_lowercase(),
-        bio=pl.when(pl.Series(is_bot) & pl.Series(rng.random(n) < 0.8))
+        bio=pl.when(pl.Series(bot_profile) & pl.Series(rng.random(n) < 0.8))
         .then(pl.lit(""))
         .otherwise(person_bio),
-        location=pl.when(pl.Series(rng.random(n) < np.where(is_bot, 0.1, 0.6))).then(
+        location=pl.when(pl.Series(rng.random(n) < np.where(bot_profile, 0.1, 0.6))).then(
             pick(rng, vocab.LOCATIONS, n)
         ),
         verified_type=pl.when(pl.Series(is_business & first_in_platform))
         .then(pl.lit("business"))
-        .when(pl.Series(rng.random(n) < np.where(is_bot, 0.08, 0.04)))
+        .when(pl.Series(rng.random(n) < np.where(bot_profile, 0.08, 0.04)))
         .then(pl.lit("blue"))
         .otherwise(pl.lit("none")),
-        # Bots post through their farm's automation app half of the time.
-        app=pl.when(pl.Series(is_bot) & pl.Series(rng.random(n) < 0.5))
+        # Bots post through their farm's automation app half of the time (X `source`).
+        app=pl.when(pl.Series(bot_profile) & pl.Series(rng.random(n) < 0.5))
         .then(pick(rng, vocab.BOT_APPS, n))
         .otherwise(pick(rng, vocab.X_SOURCES, n)),
-        mastodon_declares_bot=pl.Series(is_bot & (rng.random(n) < 0.35)),
-        instance=pl.when(pl.Series(is_bot))
+        mastodon_declares_bot=pl.Series(bot_profile & (rng.random(n) < 0.35)),
+        # Posts through an automation client (Mastodon shows it on every status).
+        automated_client=pl.Series(bot_profile),
+        instance=pl.when(pl.Series(bot_profile))
         .then(pick(rng, vocab.BOT_INSTANCES, n))
         .otherwise(pick(rng, vocab.MASTODON_INSTANCES, n)),
         hidden_on_x=pl.Series((rng.random(n) < 0.01) & ~is_business),
@@ -196,8 +212,10 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
         .otherwise("bio"),
         instance=pl.when("is_business").then(pl.lit(vocab.MASTODON_HOME)).otherwise("instance"),
     )
-    # Handles are unique per platform: a repeated handle gets a counter.
-    dup = pl.int_range(pl.len()).over("platform", "handle_base")
+    # Handles are unique per platform: a repeated handle gets a counter. In the hard world
+    # the counters go in a random order, not bots first (a counter is digits in the handle).
+    order = pl.col("avatar_key") if size.bots_imitate_people else pl.col("account_idx")
+    dup = order.rank("ordinal").over("platform", "handle_base") - 1
     accounts = accounts.with_columns(
         username=pl.when(dup == 0)
         .then("handle_base")
