@@ -12,7 +12,13 @@ import pytest
 from sharesignal.config import REPO_ROOT
 
 FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
-MARTS = ("fct_shares", "dim_accounts", "dim_content", "mart_content_performance")
+MARTS = (
+    "fct_shares",
+    "dim_accounts",
+    "dim_content",
+    "mart_content_performance",
+    "mart_amplification_audit",
+)
 
 
 def sharesignal(home: Path, *args: str) -> subprocess.CompletedProcess:

@@ -1,15 +1,19 @@
 -- A returned row means mart_content_performance counts a different number of shares (or
--- trust weight) than fct_shares holds for catalog content: a share was lost or counted twice.
+-- trust weight, or earned shares) than fct_shares holds for catalog content: a share was lost
+-- or counted twice.
 with
 
 facts as (
 
     select
         count(*) as shares,
-        coalesce(sum(trust_weight), 0) as trust_weight
+        coalesce(sum(fct_shares.trust_weight), 0) as trust_weight,
+        sum(case when traced.is_earned then 1 else 0 end) as earned_shares
 
-    from {{ ref('fct_shares') }}
-    where content_id is not null
+    from {{ ref('fct_shares') }} as fct_shares
+    left join {{ ref('int_shares_traced') }} as traced
+        on fct_shares.share_id = traced.share_id
+    where fct_shares.content_id is not null
 
 ),
 
@@ -17,7 +21,8 @@ mart as (
 
     select
         coalesce(sum(raw_shares), 0) as shares,
-        coalesce(sum(trust_weighted_shares), 0) as trust_weight
+        coalesce(sum(trust_weighted_shares), 0) as trust_weight,
+        coalesce(sum(earned_shares), 0) as earned_shares
 
     from {{ ref('mart_content_performance') }}
 
@@ -27,10 +32,13 @@ select
     facts.shares as fact_shares,
     mart.shares as mart_shares,
     facts.trust_weight as fact_trust_weight,
-    mart.trust_weight as mart_trust_weight
+    mart.trust_weight as mart_trust_weight,
+    facts.earned_shares as fact_earned_shares,
+    mart.earned_shares as mart_earned_shares
 
 from facts
 cross join mart
 where facts.shares != mart.shares
     -- Sums of doubles in a different order may differ in the last bits.
     or abs(facts.trust_weight - mart.trust_weight) > 1e-6
+    or coalesce(facts.earned_shares, 0) != mart.earned_shares
