@@ -206,7 +206,7 @@ final as (
         cast(
             case
                 when advertisement_basis = 'none' then 1.0
-                else {{ var('advertisement_content_factor', 0.5) }}
+                else {{ var('advertisement_content_factor') }}
             end as double
         ) as content_factor,
 

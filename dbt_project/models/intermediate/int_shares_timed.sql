@@ -22,9 +22,9 @@
 -- within `burst_window_seconds` of it. The same words hours apart are common among people
 -- (share buttons prefill the title), and two people may answer "great point" in the same
 -- minute; three or more accounts with the same words within a minute are a script.
-{%- set window_seconds = var('burst_window_seconds', 60) %}
-{%- set min_accounts = var('burst_min_accounts', 5) %}
-{%- set co_post_min_accounts = var('co_post_min_accounts', 3) %}
+{%- set window_seconds = var('burst_window_seconds') %}
+{%- set min_accounts = var('burst_min_accounts') %}
+{%- set co_post_min_accounts = var('co_post_min_accounts') %}
 with
 
 shares as (
