@@ -18,7 +18,7 @@ first_content_sessions as (
             order by session_started_at, session_key
         ) as session_rank
 
-    from {{ ref('int_sessions_landed') }}
+    from {{ ref('int_sessions') }}
     where content_id is not null
 
 ),

@@ -5,7 +5,12 @@ source as (
     select
         *,
         nullif(trim("Email"), '') as email_address,
-        nullif("GA_Client_ID__c", '') as client_id
+        nullif("GA_Client_ID__c", '') as client_id,
+        -- a lead's conversion cannot be undone in Salesforce: a later-stamped version that
+        -- lacks it (an edit saved out of order) keeps the conversion of an earlier one
+        max(nullif("ConvertedOpportunityId", '')) over (partition by "Id")
+            as any_converted_opportunity_id,
+        max(try_cast("ConvertedDate" as date)) over (partition by "Id") as any_converted_date
     from {{ source('crm', 'crm_leads') }}
 
 ),
@@ -15,7 +20,8 @@ renamed as (
     select
         ----------  ids
         "Id" as lead_id,
-        nullif("ConvertedOpportunityId", '') as converted_opportunity_id,
+        coalesce(nullif("ConvertedOpportunityId", ''), any_converted_opportunity_id)
+            as converted_opportunity_id,
         -- the GA client id of the lead's browser, as pseudonymous as stg_web_analytics__events'
         -- user_pseudo_id so the two still join
         {{ pseudonymize('client_id') }} as ga_client_id,
@@ -33,10 +39,11 @@ renamed as (
         nullif("UTM_Content__c", '') as utm_content,
 
         ---------- booleans
-        coalesce(lower("IsConverted") in ('true', '1'), false) as is_converted,
+        coalesce(lower("IsConverted") in ('true', '1'), false)
+            or any_converted_opportunity_id is not null as is_converted,
 
         ---------- dates and timestamps
-        try_cast("ConvertedDate" as date) as converted_date,
+        coalesce(try_cast("ConvertedDate" as date), any_converted_date) as converted_date,
         try_cast("CreatedDate" as timestamptz) at time zone 'UTC' as created_at,
         try_cast("LastModifiedDate" as timestamptz) at time zone 'UTC' as last_modified_at,
 

@@ -40,22 +40,38 @@ renamed as (
         nullif(lower(regexp_extract(page_referrer, '^[A-Za-z][A-Za-z0-9+.-]*://([^/?#]*)', 1)), '')
             as page_referrer_host,
         page_title,
-        lower(coalesce(
-            nullif(collected_traffic_source.manual_source, ''),
-            {{ url_query_param('page_location', "'utm_source'") }}
-        )) as utm_source,
-        lower(coalesce(
-            nullif(collected_traffic_source.manual_medium, ''),
-            {{ url_query_param('page_location', "'utm_medium'") }}
-        )) as utm_medium,
-        lower(coalesce(
-            nullif(collected_traffic_source.manual_campaign_name, ''),
-            {{ url_query_param('page_location', "'utm_campaign'") }}
-        )) as utm_campaign,
-        lower(coalesce(
-            nullif(collected_traffic_source.manual_content, ''),
-            {{ url_query_param('page_location', "'utm_content'") }}
-        )) as utm_content,
+        -- UTM tags: GA4's collected_traffic_source where it has them, else the landing URL's
+        -- query (parameter names in any case, values URL-decoded and lower-cased)
+        coalesce(
+            {{ tracking_value('collected_traffic_source.manual_source') }},
+            {{ tracking_param('page_location', "'utm_source'") }}
+        ) as utm_source,
+        coalesce(
+            {{ tracking_value('collected_traffic_source.manual_medium') }},
+            {{ tracking_param('page_location', "'utm_medium'") }}
+        ) as utm_medium,
+        coalesce(
+            {{ tracking_value('collected_traffic_source.manual_campaign_name') }},
+            {{ tracking_param('page_location', "'utm_campaign'") }}
+        ) as utm_campaign,
+        coalesce(
+            {{ tracking_value('collected_traffic_source.manual_content') }},
+            {{ tracking_param('page_location', "'utm_content'") }}
+        ) as utm_content,
+        coalesce(
+            {{ tracking_value('collected_traffic_source.manual_term') }},
+            {{ tracking_param('page_location', "'utm_term'") }}
+        ) as utm_term,
+        -- ad click ids: which kind the landing carried; the id itself only as a pseudonym
+        case
+            when nullif(collected_traffic_source.gclid, '') is not null then 'gclid'
+            {%- for name in ['gclid', 'dclid', 'gbraid', 'wbraid', 'msclkid', 'fbclid', 'ttclid', 'twclid', 'li_fat_id'] %}
+            when {{ tracking_param('page_location', "'" ~ name ~ "'") }} is not null then '{{ name }}'
+            {%- endfor %}
+        end as click_id_type,
+        {{ pseudonymize(
+            "coalesce(nullif(collected_traffic_source.gclid, ''), nullif(regexp_extract(page_location, '(?i)[?&](?:gclid|dclid|gbraid|wbraid|msclkid|fbclid|ttclid|twclid|li_fat_id)=([^&#]+)', 1), ''))"
+        ) }} as click_id,
         device.category as device_category,
         geo.country as country,
 
