@@ -355,6 +355,204 @@ def mart_amplification_audit_suite() -> gx.ExpectationSuite:
     )
 
 
+ATTRIBUTION_MODELS = (
+    "first_touch",
+    "last_touch",
+    "linear",
+    "time_decay",
+    "position_based",
+    "trust_weighted",
+)
+CREDITS = tuple(f"credit_{model}" for model in ATTRIBUTION_MODELS)
+ATTRIBUTED_REVENUES = tuple(f"revenue_{model}" for model in ATTRIBUTION_MODELS)
+TOUCH_KINDS = ["click", "session"]
+TRUST_WEIGHTED_BASES = ["trust_weight", "linear_fallback"]
+# Credits are doubles: 1/3 + 1/3 + 1/3 is not exactly 1.
+CREDIT_SUM_TOLERANCE = 1e-9
+
+
+def _credits_sum_to_one() -> list[Expectation]:
+    """Each model's credits for one opportunity sum to 1: a query returning the opportunities
+    where one model's do not (the same rule as dbt's assert_attribution_credits_sum_to_one)."""
+    off = " or ".join(
+        f"abs(sum({credit}) - 1) > {CREDIT_SUM_TOLERANCE} or sum({credit}) is null"
+        for credit in CREDITS
+    )
+    return [
+        gxe.UnexpectedRowsExpectation(
+            description="Each attribution model's credits for one opportunity sum to 1.",
+            unexpected_rows_query=(
+                f"select opportunity_id from {{batch}} group by opportunity_id having {off}"
+            ),
+        )
+    ]
+
+
+def fct_attributed_opportunities_suite() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="fct_attributed_opportunities",
+        expectations=[
+            *_columns(
+                "opportunity_id",
+                "share_id",
+                "lead_id",
+                "platform",
+                "content_id",
+                "campaign",
+                "trust_weight",
+                "touched_at",
+                "touch_kind",
+                "match_rule",
+                "days_before_opportunity",
+                "touch_position",
+                "touches_in_path",
+                "opportunity_created_at",
+                "amount",
+                "is_won",
+                "is_closed",
+                "stage_name",
+                "close_date",
+                *CREDITS,
+                "trust_weighted_basis",
+                *ATTRIBUTED_REVENUES,
+            ),
+            # The grain: one row per opportunity and share.
+            *_not_null("opportunity_id", "share_id"),
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["opportunity_id", "share_id"]),
+            *_not_null("platform", "trust_weight", "touched_at", "touch_kind"),
+            *_not_null("days_before_opportunity", "touch_position", "touches_in_path"),
+            *_not_null("opportunity_created_at", "is_won", "is_closed", "trust_weighted_basis"),
+            *_not_null(*CREDITS, *ATTRIBUTED_REVENUES),
+            *_in_set("platform", PLATFORMS),
+            *_in_set("touch_kind", TOUCH_KINDS),
+            *_in_set("trust_weighted_basis", TRUST_WEIGHTED_BASES),
+            *_between(0, 1, "trust_weight", *CREDITS),
+            *_between(0, None, "amount", *ATTRIBUTED_REVENUES, "days_before_opportunity"),
+            *_between(1, None, "touch_position", "touches_in_path"),
+            *_at_least("touches_in_path", "touch_position"),
+            # A touch comes before the opportunity it is credited for.
+            *_at_least("opportunity_created_at", "touched_at"),
+            *_credits_sum_to_one(),
+        ],
+    )
+
+
+def mart_share_funnel_suite() -> gx.ExpectationSuite:
+    counts = ("clicks", "sessions", "leads", "opportunities", "won_opportunities")
+    amounts = (
+        "pipeline_amount",
+        "won_revenue",
+        "attributed_won_revenue_linear",
+        "attributed_won_revenue_trust_weighted",
+    )
+    return gx.ExpectationSuite(
+        name="mart_share_funnel",
+        expectations=[
+            *_columns(
+                "platform",
+                "campaign",
+                "content_id",
+                "share_date",
+                "shares",
+                "trust_weighted_shares",
+                *counts,
+                *amounts,
+                "trust_weighted_share_ratio",
+                "click_rate",
+                "session_rate",
+                "lead_rate",
+                "opportunity_rate",
+                "win_rate",
+            ),
+            *_not_null("platform", "campaign", "share_date", "shares", "trust_weighted_shares"),
+            *_not_null(*counts, *amounts, "trust_weighted_share_ratio", "click_rate"),
+            # The grain, NULL content included: GX's compound uniqueness skips rows with a
+            # NULL, SQL's group by does not.
+            gxe.UnexpectedRowsExpectation(
+                description="One row per platform, campaign, content and share date.",
+                unexpected_rows_query=(
+                    "select platform, campaign, content_id, share_date from {batch}"
+                    " group by platform, campaign, content_id, share_date having count(*) > 1"
+                ),
+            ),
+            *_in_set("platform", PLATFORMS),
+            # A row exists because shares were made that day.
+            *_between(1, None, "shares"),
+            *_between(0, None, "trust_weighted_shares", *counts, *amounts),
+            *_between(0, None, "click_rate", "session_rate", "lead_rate", "opportunity_rate"),
+            *_between(0, 1, "trust_weighted_share_ratio", "win_rate"),
+            *_at_least("shares", "trust_weighted_shares"),
+            *_at_least("opportunities", "won_opportunities"),
+            *_at_least("pipeline_amount", "won_revenue"),
+        ],
+    )
+
+
+def mart_campaign_comparison_suite() -> gx.ExpectationSuite:
+    counts = (
+        "content_items",
+        "suspected_shares",
+        "burst_shares",
+        "clicks",
+        "sessions",
+        "leads",
+        "opportunities",
+        "won_opportunities",
+    )
+    amounts = (
+        "pipeline_amount",
+        "won_revenue",
+        "attributed_won_revenue_linear",
+        "attributed_won_revenue_trust_weighted",
+    )
+    parts = (
+        "share_of_all_shares",
+        "trust_weighted_share_ratio",
+        "share_of_trust_weighted_shares",
+        "share_of_attributed_won_revenue",
+    )
+    return gx.ExpectationSuite(
+        name="mart_campaign_comparison",
+        expectations=[
+            *_columns(
+                "campaign",
+                "content_items",
+                "shares",
+                "suspected_shares",
+                "burst_shares",
+                "share_of_all_shares",
+                "trust_weighted_shares",
+                "trust_weighted_share_ratio",
+                "share_of_trust_weighted_shares",
+                "clicks",
+                "sessions",
+                "leads",
+                "opportunities",
+                "won_opportunities",
+                "pipeline_amount",
+                "won_revenue",
+                "attributed_won_revenue_linear",
+                "attributed_won_revenue_trust_weighted",
+                "share_of_attributed_won_revenue",
+                "won_revenue_per_1000_shares",
+                "won_revenue_per_trust_weighted_share",
+            ),
+            *_key("campaign"),
+            *_not_null("shares", "trust_weighted_shares", *counts, *amounts),
+            *_between(1, None, "shares"),
+            *_between(0, None, "trust_weighted_shares", *counts, *amounts),
+            *_between(
+                0, None, "won_revenue_per_1000_shares", "won_revenue_per_trust_weighted_share"
+            ),
+            *_between(0, 1, *parts),
+            # The parts of the sharing are parts; won opportunities are opportunities.
+            *_at_least("shares", "trust_weighted_shares", "suspected_shares", "burst_shares"),
+            *_at_least("opportunities", "won_opportunities"),
+            *_at_least("pipeline_amount", "won_revenue"),
+        ],
+    )
+
+
 # The suite of each mart, by table name in the `marts` schema.
 MART_SUITES: dict[str, gx.ExpectationSuite] = {
     "fct_shares": fct_shares_suite(),
@@ -362,4 +560,7 @@ MART_SUITES: dict[str, gx.ExpectationSuite] = {
     "dim_content": dim_content_suite(),
     "mart_content_performance": mart_content_performance_suite(),
     "mart_amplification_audit": mart_amplification_audit_suite(),
+    "fct_attributed_opportunities": fct_attributed_opportunities_suite(),
+    "mart_share_funnel": mart_share_funnel_suite(),
+    "mart_campaign_comparison": mart_campaign_comparison_suite(),
 }

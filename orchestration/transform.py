@@ -26,11 +26,18 @@ class SharesignalTranslator(DagsterDbtTranslator):
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> AssetKey:
         if dbt_resource_props["resource_type"] == "source":
             return super().get_asset_key(dbt_resource_props)
-        layer = dbt_resource_props["fqn"][1]
-        return AssetKey([layer, dbt_resource_props["name"]])
+        return AssetKey([layer_of(dbt_resource_props), dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        return dbt_resource_props["fqn"][1]
+        return layer_of(dbt_resource_props)
+
+
+def layer_of(dbt_resource_props: Mapping[str, Any]) -> str:
+    """A model's layer is its top folder (staging, intermediate, marts); seeds (reference
+    data such as the GA4 source categories) form a layer of their own."""
+    if dbt_resource_props["resource_type"] == "seed":
+        return "seeds"
+    return dbt_resource_props["fqn"][1]
 
 
 def dbt_build_args(window: TimeWindow) -> list[str]:

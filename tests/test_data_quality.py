@@ -237,6 +237,207 @@ select
     0.0::double as amplified_share_of_shares,
     null::double as median_latency_suspected_seconds,
     null::double as median_latency_others_seconds;
+
+-- Opportunity o1 touched by two shares a week apart (won), o2 by one (open).
+create table marts.fct_attributed_opportunities as
+select
+    'o1' as opportunity_id,
+    'x:1' as share_id,
+    'l1' as lead_id,
+    'x' as platform,
+    'c1' as content_id,
+    'launch' as campaign,
+    1.0::double as trust_weight,
+    timestamp '2026-10-01 10:00' as touched_at,
+    'click' as touch_kind,
+    'click_link_hash' as match_rule,
+    7.0::double as days_before_opportunity,
+    1 as touch_position,
+    2 as touches_in_path,
+    timestamp '2026-10-08 10:00' as opportunity_created_at,
+    3000.00::decimal(18, 2) as amount,
+    true as is_won,
+    true as is_closed,
+    'Closed Won' as stage_name,
+    date '2026-10-20' as close_date,
+    1.0::double as credit_first_touch,
+    0.0::double as credit_last_touch,
+    0.5::double as credit_linear,
+    (1 / 3)::double as credit_time_decay,
+    0.5::double as credit_position_based,
+    0.75::double as credit_trust_weighted,
+    'trust_weight' as trust_weighted_basis,
+    3000.0::double as revenue_first_touch,
+    0.0::double as revenue_last_touch,
+    1500.0::double as revenue_linear,
+    1000.0::double as revenue_time_decay,
+    1500.0::double as revenue_position_based,
+    2250.0::double as revenue_trust_weighted
+union all by name
+select
+    'o1' as opportunity_id,
+    'mastodon:2' as share_id,
+    'l1' as lead_id,
+    'mastodon' as platform,
+    'c1' as content_id,
+    'launch' as campaign,
+    (1 / 3)::double as trust_weight,
+    timestamp '2026-10-08 10:00' as touched_at,
+    'session' as touch_kind,
+    'session_utm_content' as match_rule,
+    0.0::double as days_before_opportunity,
+    2 as touch_position,
+    2 as touches_in_path,
+    timestamp '2026-10-08 10:00' as opportunity_created_at,
+    3000.00::decimal(18, 2) as amount,
+    true as is_won,
+    true as is_closed,
+    'Closed Won' as stage_name,
+    date '2026-10-20' as close_date,
+    0.0::double as credit_first_touch,
+    1.0::double as credit_last_touch,
+    0.5::double as credit_linear,
+    (2 / 3)::double as credit_time_decay,
+    0.5::double as credit_position_based,
+    0.25::double as credit_trust_weighted,
+    'trust_weight' as trust_weighted_basis,
+    0.0::double as revenue_first_touch,
+    3000.0::double as revenue_last_touch,
+    1500.0::double as revenue_linear,
+    2000.0::double as revenue_time_decay,
+    1500.0::double as revenue_position_based,
+    750.0::double as revenue_trust_weighted
+union all by name
+select
+    'o2' as opportunity_id,
+    'x:2' as share_id,
+    null as lead_id,
+    'x' as platform,
+    null as content_id,
+    null as campaign,
+    0.0::double as trust_weight,
+    timestamp '2026-10-02 10:00' as touched_at,
+    'click' as touch_kind,
+    'click_link_hash' as match_rule,
+    1.0::double as days_before_opportunity,
+    1 as touch_position,
+    1 as touches_in_path,
+    timestamp '2026-10-03 10:00' as opportunity_created_at,
+    500.00::decimal(18, 2) as amount,
+    false as is_won,
+    false as is_closed,
+    'Prospecting' as stage_name,
+    date '2026-11-30' as close_date,
+    1.0::double as credit_first_touch,
+    1.0::double as credit_last_touch,
+    1.0::double as credit_linear,
+    1.0::double as credit_time_decay,
+    1.0::double as credit_position_based,
+    1.0::double as credit_trust_weighted,
+    'linear_fallback' as trust_weighted_basis,
+    0.0::double as revenue_first_touch,
+    0.0::double as revenue_last_touch,
+    0.0::double as revenue_linear,
+    0.0::double as revenue_time_decay,
+    0.0::double as revenue_position_based,
+    0.0::double as revenue_trust_weighted;
+
+-- A bot-amplified day of c1 on X that brought one won opportunity, and shares of no catalog
+-- content (content_id NULL) that brought nothing.
+create table marts.mart_share_funnel as
+select
+    'x' as platform,
+    'launch' as campaign,
+    'c1' as content_id,
+    date '2026-10-01' as share_date,
+    100::bigint as shares,
+    2.5::double as trust_weighted_shares,
+    4::bigint as clicks,
+    5::bigint as sessions,
+    1::bigint as leads,
+    1::bigint as opportunities,
+    1::bigint as won_opportunities,
+    3000.00::decimal(18, 2) as pipeline_amount,
+    3000.00::decimal(18, 2) as won_revenue,
+    1500.0::double as attributed_won_revenue_linear,
+    2250.0::double as attributed_won_revenue_trust_weighted,
+    0.025::double as trust_weighted_share_ratio,
+    0.04::double as click_rate,
+    1.25::double as session_rate,
+    0.2::double as lead_rate,
+    1.0::double as opportunity_rate,
+    1.0::double as win_rate
+union all by name
+select
+    'x' as platform,
+    '(none)' as campaign,
+    null as content_id,
+    date '2026-10-01' as share_date,
+    3::bigint as shares,
+    1.5::double as trust_weighted_shares,
+    0::bigint as clicks,
+    0::bigint as sessions,
+    0::bigint as leads,
+    0::bigint as opportunities,
+    0::bigint as won_opportunities,
+    0.00::decimal(18, 2) as pipeline_amount,
+    0.00::decimal(18, 2) as won_revenue,
+    0.0::double as attributed_won_revenue_linear,
+    0.0::double as attributed_won_revenue_trust_weighted,
+    0.5::double as trust_weighted_share_ratio,
+    0.0::double as click_rate,
+    null::double as session_rate,
+    null::double as lead_rate,
+    null::double as opportunity_rate,
+    null::double as win_rate;
+
+-- A campaign of bought retweets with no pipeline beside a quiet one that won.
+create table marts.mart_campaign_comparison as
+select
+    'black-friday' as campaign,
+    2::bigint as content_items,
+    100000::bigint as shares,
+    98000::bigint as suspected_shares,
+    95000::bigint as burst_shares,
+    (100000 / 100500)::double as share_of_all_shares,
+    900.0::double as trust_weighted_shares,
+    0.009::double as trust_weighted_share_ratio,
+    (900 / 1300)::double as share_of_trust_weighted_shares,
+    3::bigint as clicks,
+    1::bigint as sessions,
+    0::bigint as leads,
+    0::bigint as opportunities,
+    0::bigint as won_opportunities,
+    0.00::decimal(18, 2) as pipeline_amount,
+    0.00::decimal(18, 2) as won_revenue,
+    0.0::double as attributed_won_revenue_linear,
+    0.0::double as attributed_won_revenue_trust_weighted,
+    0.0::double as share_of_attributed_won_revenue,
+    0.0::double as won_revenue_per_1000_shares,
+    0.0::double as won_revenue_per_trust_weighted_share
+union all by name
+select
+    'customer-stories' as campaign,
+    1::bigint as content_items,
+    500::bigint as shares,
+    10::bigint as suspected_shares,
+    0::bigint as burst_shares,
+    (500 / 100500)::double as share_of_all_shares,
+    400.0::double as trust_weighted_shares,
+    0.8::double as trust_weighted_share_ratio,
+    (400 / 1300)::double as share_of_trust_weighted_shares,
+    60::bigint as clicks,
+    45::bigint as sessions,
+    4::bigint as leads,
+    2::bigint as opportunities,
+    1::bigint as won_opportunities,
+    8000.00::decimal(18, 2) as pipeline_amount,
+    3000.00::decimal(18, 2) as won_revenue,
+    3000.0::double as attributed_won_revenue_linear,
+    3000.0::double as attributed_won_revenue_trust_weighted,
+    1.0::double as share_of_attributed_won_revenue,
+    6000.0::double as won_revenue_per_1000_shares,
+    7.5::double as won_revenue_per_trust_weighted_share;
 """
 
 
@@ -605,3 +806,196 @@ def test_warehouse_is_left_unlocked_for_the_next_writer(tmp_path: Path) -> None:
 def test_missing_warehouse_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="build the marts"):
         _validate(tmp_path / "absent.duckdb", "dim_content")
+
+
+def test_attribution_credits_that_do_not_sum_to_one_fail(tmp_path: Path) -> None:
+    # o1's linear credits 0.5 + 0.4: a tenth of the opportunity credited to nobody
+    path = _warehouse(
+        tmp_path,
+        "update marts.fct_attributed_opportunities set credit_linear = 0.4"
+        " where share_id = 'mastodon:2'",
+    )
+
+    failure = _only_failure(_validate(path, "fct_attributed_opportunities"))
+
+    assert failure.expectation == "unexpected_rows_expectation"
+    assert failure.sample == [1], "one opportunity's credits are off"
+
+
+def test_attribution_credit_counted_twice_fails_the_sum(tmp_path: Path) -> None:
+    # both touches of o1 get the last-touch credit: each in [0, 1], together 2
+    path = _warehouse(
+        tmp_path,
+        "update marts.fct_attributed_opportunities set credit_last_touch = 1.0"
+        " where opportunity_id = 'o1'",
+    )
+
+    failure = _only_failure(_validate(path, "fct_attributed_opportunities"))
+
+    assert failure.expectation == "unexpected_rows_expectation"
+
+
+def test_attribution_credit_outside_zero_to_one_fails_range_and_sum(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path,
+        "update marts.fct_attributed_opportunities set credit_time_decay = 1.5"
+        " where opportunity_id = 'o2'",
+    )
+
+    result = _validate(path, "fct_attributed_opportunities")
+
+    assert not result.success
+    assert {(f.expectation, f.column, f.unexpected_count) for f in result.failed} == {
+        ("expect_column_values_to_be_between", "credit_time_decay", 1),
+        ("unexpected_rows_expectation", None, None),
+    }
+
+
+def test_attribution_duplicate_grain_fails_compound_uniqueness(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path,
+        "update marts.fct_attributed_opportunities set opportunity_id = 'o1', share_id = 'x:1'"
+        " where opportunity_id = 'o2'",
+    )
+
+    result = _validate(path, "fct_attributed_opportunities")
+
+    assert not result.success
+    assert (
+        "expect_compound_columns_to_be_unique",
+        "opportunity_id, share_id",
+        2,
+    ) in {(f.expectation, f.column, f.unexpected_count) for f in result.failed}
+
+
+@pytest.mark.parametrize(
+    ("column", "defect"),
+    [
+        (
+            "revenue_linear",
+            "update marts.fct_attributed_opportunities set revenue_linear = -1500"
+            " where share_id = 'x:1'",
+        ),
+        (
+            "amount",
+            "update marts.fct_attributed_opportunities set amount = -500"
+            " where opportunity_id = 'o2'",
+        ),
+    ],
+)
+def test_attribution_negative_amount_fails_range(tmp_path: Path, column: str, defect: str) -> None:
+    failure = _only_failure(_validate(_warehouse(tmp_path, defect), "fct_attributed_opportunities"))
+
+    assert failure.expectation == "expect_column_values_to_be_between"
+    assert failure.column == column
+    assert failure.unexpected_count == 1
+
+
+def test_attribution_touch_after_the_opportunity_fails(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path,
+        "update marts.fct_attributed_opportunities set touched_at = timestamp '2026-10-04 10:00'"
+        " where opportunity_id = 'o2'",
+    )
+
+    failure = _only_failure(_validate(path, "fct_attributed_opportunities"))
+
+    assert failure.expectation == "expect_column_pair_values_a_to_be_greater_than_b"
+    assert failure.column == "opportunity_created_at, touched_at"
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "defect"),
+    [
+        (
+            "mart_share_funnel",
+            "won_revenue",
+            "update marts.mart_share_funnel set won_revenue = -1 where content_id is null",
+        ),
+        (
+            "mart_share_funnel",
+            "win_rate",
+            "update marts.mart_share_funnel set win_rate = 1.5 where content_id = 'c1'",
+        ),
+        (
+            "mart_campaign_comparison",
+            "pipeline_amount",
+            "update marts.mart_campaign_comparison set pipeline_amount = -8000,"
+            " won_revenue = -9000 where campaign = 'customer-stories'",
+        ),
+    ],
+)
+def test_funnel_and_comparison_values_outside_range_fail(
+    tmp_path: Path, table: str, column: str, defect: str
+) -> None:
+    result = _validate(_warehouse(tmp_path, defect), table)
+
+    assert not result.success
+    assert ("expect_column_values_to_be_between", column, 1) in {
+        (f.expectation, f.column, f.unexpected_count) for f in result.failed
+    }
+
+
+@pytest.mark.parametrize(
+    ("table", "columns", "defect"),
+    [
+        (
+            "mart_share_funnel",
+            "pipeline_amount, won_revenue",
+            "update marts.mart_share_funnel set won_revenue = 5000 where content_id = 'c1'",
+        ),
+        (
+            "mart_share_funnel",
+            "shares, trust_weighted_shares",
+            "update marts.mart_share_funnel set trust_weighted_shares = 4 where content_id is null",
+        ),
+        (
+            "mart_campaign_comparison",
+            "opportunities, won_opportunities",
+            "update marts.mart_campaign_comparison set won_opportunities = 3"
+            " where campaign = 'customer-stories'",
+        ),
+        (
+            "mart_campaign_comparison",
+            "shares, suspected_shares",
+            "update marts.mart_campaign_comparison set suspected_shares = 600"
+            " where campaign = 'customer-stories'",
+        ),
+    ],
+)
+def test_funnel_and_comparison_part_larger_than_whole_fails(
+    tmp_path: Path, table: str, columns: str, defect: str
+) -> None:
+    failure = _only_failure(_validate(_warehouse(tmp_path, defect), table))
+
+    assert failure.expectation == "expect_column_pair_values_a_to_be_greater_than_b"
+    assert failure.column == columns
+    assert failure.unexpected_count == 1
+
+
+def test_funnel_duplicate_grain_fails_even_without_content(tmp_path: Path) -> None:
+    # two rows of shares without catalog content on the same platform, campaign and day
+    path = _warehouse(
+        tmp_path,
+        "insert into marts.mart_share_funnel select * from marts.mart_share_funnel"
+        " where content_id is null",
+    )
+
+    failure = _only_failure(_validate(path, "mart_share_funnel"))
+
+    assert failure.expectation == "unexpected_rows_expectation"
+    assert failure.sample == [1], "one grain appears twice"
+
+
+def test_comparison_duplicate_campaign_fails_uniqueness(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path,
+        "update marts.mart_campaign_comparison set campaign = 'black-friday'"
+        " where campaign = 'customer-stories'",
+    )
+
+    failure = _only_failure(_validate(path, "mart_campaign_comparison"))
+
+    assert failure.expectation == "expect_column_values_to_be_unique"
+    assert failure.column == "campaign"
+    assert failure.unexpected_count == 2

@@ -18,6 +18,9 @@ MARTS = (
     "dim_content",
     "mart_content_performance",
     "mart_amplification_audit",
+    "fct_attributed_opportunities",
+    "mart_share_funnel",
+    "mart_campaign_comparison",
 )
 
 
@@ -81,7 +84,8 @@ def test_a_backfill_flows_from_landing_files_to_the_serving_file(published_home)
     assert read == accounted
     assert partitions == [(FIRST_DAY,), (LAST_DAY,)]
     assert serving_counts(published_home) == marts
-    assert all(n > 0 for n in marts.values()), marts
+    # Two days are too short for a share to become an opportunity: every other mart has rows.
+    assert all(n > 0 for t, n in marts.items() if t != "fct_attributed_opportunities"), marts
 
 
 def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(published_home, monkeypatch):

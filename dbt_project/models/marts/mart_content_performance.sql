@@ -40,7 +40,7 @@ activity as (
     union all
 
     select content_id, session_date, 'session', null, null
-    from {{ ref('int_sessions_landed') }}
+    from {{ ref('int_sessions') }}
 
     union all
 
