@@ -1,4 +1,4 @@
-"""Great Expectations suites for the marts (SPEC §4), one plain function per mart.
+"""Great Expectations suites for the marts, one plain function per mart.
 
 dbt contracts already enforce column types when the marts are built; these suites check
 what a contract cannot: keys, ranges and categories of the values BI will read.

@@ -10,7 +10,7 @@ import pytest
 
 from data_quality import MART_SUITES, FailedExpectation, SuiteResult, validate_table
 
-# Small marts in the shape of SPEC §4 that meet every expectation.
+# Small marts in the shape of the marts' dbt contracts that meet every expectation.
 GOOD_MARTS = """
 create schema marts;
 create table marts.fct_shares as select * from (values

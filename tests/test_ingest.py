@@ -1,4 +1,4 @@
-"""Ingestion of landing files into raw.* (SPEC §2), checked against real captured payloads,
+"""Ingestion of landing files into raw.* (docs/ingestion.md), checked against real payloads,
 and the dbt staging layer built on top of them."""
 
 from __future__ import annotations

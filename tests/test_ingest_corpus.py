@@ -490,7 +490,7 @@ def test_same_file_in_two_partitions_loads_once(con, tmp_path: Path) -> None:
 
 def test_duplicate_records_across_files_are_kept_per_delivery(con, tmp_path: Path) -> None:
     """Two different files that share a record: raw keeps every delivery with its
-    lineage; staging deduplicates on the natural key (SPEC §3)."""
+    lineage; staging deduplicates on the natural key (the staging models)."""
     landing = tmp_path / "landing"
     land(landing, "x", "a.jsonl", lines(page(tweet(id="1"), tweet(id="2"))))
     land(landing, "x", "b.jsonl", lines(page(tweet(id="2"), tweet(id="3"))))

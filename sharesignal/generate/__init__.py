@@ -1,5 +1,5 @@
 """Sample exports for sharesignal: a small world of people, bots and content, written
-as the real export files of every source (see SPEC section 1), plus the ground truth.
+as the real export files of every source (see docs/ingestion.md), plus the ground truth.
 
     from sharesignal.generate import generate, WorldSize
     summary = generate(landing_dir, truth_dir, start, days, seed=7, size=WorldSize())

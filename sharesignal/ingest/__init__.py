@@ -1,5 +1,5 @@
 """Ingestion: landing files of one source and export date → `raw.*` tables in DuckDB, with a
-load log and rejects (SPEC §2)."""
+load log and rejects (docs/ingestion.md)."""
 
 from sharesignal.ingest.batch import FileLoad
 from sharesignal.ingest.load import ingest_partition

@@ -6,7 +6,7 @@ rules gets every reason. `Note`s do not reject; they are counted in the load log
 
 Choices:
 - A timestamp without a time zone (`2026-10-03T14:02:11`) is read as UTC, as every export
-  in SPEC §1 is UTC; it loads and the load log message counts such records.
+  in the export formats is UTC; it loads and the load log message counts such records.
 - A timestamp more than a day after the load is rejected (a clock or export error); days
   that are legitimately in the future (an opportunity's CloseDate, a catalog entry's
   publication date) are not checked.

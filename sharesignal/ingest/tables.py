@@ -1,4 +1,4 @@
-"""The raw tables (SPEC §2): lineage columns, then each record's fields as delivered, then
+"""The raw tables (docs/ingestion.md): lineage columns, then each record's fields as delivered, then
 `_extra`: the record's fields that no declaration names (schema drift, kept as JSON)."""
 
 from __future__ import annotations
