@@ -36,6 +36,9 @@ DEFAULT_PARTITIONS_START = "2026-10-01"
 # `pseudonym_dev_key` in dbt_project.yml) when SHARESIGNAL_PSEUDONYM_KEY is not set.
 DEV_PSEUDONYM_KEY = "sharesignal-dev-pseudonym-key-not-secret"
 
+# Previous serving files kept beside the current one (SHARESIGNAL_SERVING_VERSIONS).
+DEFAULT_SERVING_VERSIONS = 3
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -43,6 +46,8 @@ class Settings:
     partitions_start: date
     # Kept out of repr, so printing or logging the settings does not reveal it.
     pseudonym_key: str = field(default=DEV_PSEUDONYM_KEY, repr=False)
+    # How many replaced serving files to keep under serving/versions/.
+    serving_versions: int = DEFAULT_SERVING_VERSIONS
 
     @property
     def uses_dev_pseudonym_key(self) -> bool:
@@ -63,6 +68,14 @@ class Settings:
     @property
     def serving_path(self) -> Path:
         return self.serving_dir / "marts.duckdb"
+
+    @property
+    def serving_versions_dir(self) -> Path:
+        return self.serving_dir / "versions"
+
+    @property
+    def serving_parquet_dir(self) -> Path:
+        return self.serving_dir / "parquet"
 
     @property
     def quality_dir(self) -> Path:
@@ -86,7 +99,16 @@ def load_settings() -> Settings:
     )
     # An empty key would make the hash unkeyed: it counts as not set.
     pseudonym_key = os.environ.get("SHARESIGNAL_PSEUDONYM_KEY") or DEV_PSEUDONYM_KEY
-    return Settings(home=home, partitions_start=start, pseudonym_key=pseudonym_key)
+    versions = os.environ.get("SHARESIGNAL_SERVING_VERSIONS", "").strip()
+    serving_versions = int(versions) if versions else DEFAULT_SERVING_VERSIONS
+    if serving_versions < 0:
+        raise ValueError(f"SHARESIGNAL_SERVING_VERSIONS must be >= 0, not {serving_versions}")
+    return Settings(
+        home=home,
+        partitions_start=start,
+        pseudonym_key=pseudonym_key,
+        serving_versions=serving_versions,
+    )
 
 
 def warn_if_default_pseudonym_key(settings: Settings) -> None:
