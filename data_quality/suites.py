@@ -27,6 +27,17 @@ TITLE_CUES = (
 )
 
 
+# Each expectation's severity, in its `meta`: "error" (the default) blocks publication, "warn"
+# is reported but lets the marts through. See data_quality.validate.severity_of.
+WARN = {"severity": "warn"}
+
+
+def _not_empty() -> list[Expectation]:
+    """An empty mart more likely means a missed export than a wrong build: worth a look, but
+    not worth holding back the other marts."""
+    return [gxe.ExpectTableRowCountToBeBetween(min_value=1, meta=WARN)]
+
+
 def _columns(*names: str) -> list[Expectation]:
     return [gxe.ExpectTableColumnsToMatchSet(column_set=list(names), exact_match=True)]
 
@@ -68,6 +79,7 @@ def fct_shares_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="fct_shares",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "share_id",
                 "platform",
@@ -143,6 +155,7 @@ def dim_accounts_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="dim_accounts",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "account_key",
                 "platform",
@@ -210,6 +223,7 @@ def dim_content_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="dim_content",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "content_id",
                 "canonical_url",
@@ -266,6 +280,7 @@ def mart_content_performance_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="mart_content_performance",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "content_id",
                 "activity_date",
@@ -308,6 +323,7 @@ def mart_amplification_audit_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="mart_amplification_audit",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "campaign",
                 "content_id",
@@ -392,6 +408,7 @@ def fct_attributed_opportunities_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="fct_attributed_opportunities",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "opportunity_id",
                 "share_id",
@@ -448,6 +465,7 @@ def mart_share_funnel_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="mart_share_funnel",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "platform",
                 "campaign",
@@ -514,6 +532,7 @@ def mart_campaign_comparison_suite() -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name="mart_campaign_comparison",
         expectations=[
+            *_not_empty(),
             *_columns(
                 "campaign",
                 "content_items",

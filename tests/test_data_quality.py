@@ -6,9 +6,25 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import great_expectations as gx
 import pytest
+from dagster import AssetCheckSeverity
+from great_expectations import expectations as gxe
 
-from data_quality import MART_SUITES, FailedExpectation, SuiteResult, validate_table
+from data_quality import (
+    ERROR,
+    MART_SUITES,
+    SEVERITIES,
+    WARN,
+    FailedExpectation,
+    SuiteResult,
+    report,
+    severity_of,
+    validate_table,
+)
+from orchestration.quality import check_result
+
+WARN_META = {"severity": WARN}
 
 # Small marts in the shape of the marts' dbt contracts that meet every expectation.
 GOOD_MARTS = """
@@ -999,3 +1015,126 @@ def test_comparison_duplicate_campaign_fails_uniqueness(tmp_path: Path) -> None:
     assert failure.expectation == "expect_column_values_to_be_unique"
     assert failure.column == "campaign"
     assert failure.unexpected_count == 2
+
+
+def test_every_expectation_has_a_known_severity() -> None:
+    for suite in MART_SUITES.values():
+        for expectation in suite.expectations:
+            assert severity_of(expectation.meta) in SEVERITIES
+
+
+def test_unknown_severity_is_refused() -> None:
+    with pytest.raises(ValueError, match="severity"):
+        severity_of({"severity": "fatal"})
+
+
+def test_empty_mart_only_warns(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, "delete from marts.mart_campaign_comparison")
+
+    result = _validate(path, "mart_campaign_comparison")
+
+    assert result.success, "a warning alone does not fail the suite"
+    assert result.errors == []
+    [warning] = result.warnings
+    assert warning.expectation == "expect_table_row_count_to_be_between"
+    assert warning.severity == WARN
+
+
+def _suite_with_severities() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="severities",
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(column="trust_weight", min_value=0.5, meta=WARN_META),
+            gxe.ExpectColumnValuesToNotBeNull(column="content_id"),
+        ],
+    )
+
+
+def test_warn_failure_does_not_fail_the_suite_but_an_error_failure_does(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path)
+    suite = _suite_with_severities()
+
+    # One weight is below 0.5 (warn); one share has no content (error).
+    result = validate_table(path, "marts", "fct_shares", suite)
+
+    assert not result.success
+    assert [(f.severity, f.column) for f in result.failed] == [
+        (WARN, "trust_weight"),
+        (ERROR, "content_id"),
+    ]
+
+    with duckdb.connect(str(path)) as con:
+        con.execute("update marts.fct_shares set content_id = 'c1'")
+    result = validate_table(path, "marts", "fct_shares", suite)
+
+    assert result.success
+    assert [(f.severity, f.column, f.unexpected_count) for f in result.warnings] == [
+        (WARN, "trust_weight", 1)
+    ]
+
+
+def test_failed_query_expectation_reports_offending_rows(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path,
+        "update marts.fct_attributed_opportunities set credit_linear = 0.4"
+        " where share_id = 'mastodon:2'",
+    )
+
+    failure = _only_failure(_validate(path, "fct_attributed_opportunities"))
+
+    assert failure.rows == [{"opportunity_id": "o1"}]
+
+
+def test_report_is_written_and_names_the_failed_expectation(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, "update marts.dim_accounts set trust_tier = 'vip'")
+    reports = tmp_path / "quality" / "data_docs"
+
+    result = validate_table(path, "marts", "dim_accounts", MART_SUITES["dim_accounts"], reports)
+
+    assert result.report_path is not None
+    assert result.report_path.is_relative_to(reports / "marts.dim_accounts")
+    page = result.report_path.read_text()
+    assert "FAILED" in page
+    assert "expect_column_values_to_be_in_set" in page
+    assert "trust_tier" in page
+    assert "vip" in page
+    # GX's own rendering of the run sits beside it.
+    assert (result.report_path.parent / "data_docs.html").stat().st_size > 0
+
+
+def test_reports_keep_only_the_newest_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report, "KEEP_RUNS", 2)
+    path = _warehouse(tmp_path)
+    reports = tmp_path / "reports"
+
+    paths = [
+        validate_table(
+            path, "marts", "dim_content", MART_SUITES["dim_content"], reports
+        ).report_path
+        for _ in range(3)
+    ]
+
+    assert sorted(p.name for p in (reports / "marts.dim_content").iterdir()) == sorted(
+        p.parent.name for p in paths[1:] if p is not None
+    )
+
+
+def test_check_passes_with_warnings_and_fails_on_errors() -> None:
+    warning = FailedExpectation(
+        "expect_table_row_count_to_be_between", None, None, [0], severity=WARN
+    )
+    error = FailedExpectation("expect_column_values_to_be_unique", "share_id", 2, ["x:1", "x:1"])
+
+    warned = check_result("fct_shares", SuiteResult(success=True, evaluated=3, failed=[warning]))
+    failed = check_result(
+        "fct_shares", SuiteResult(success=False, evaluated=3, failed=[warning, error])
+    )
+
+    assert warned.passed
+    assert warned.metadata["expectations_warned"].value == 1
+    assert warned.metadata["expectations_failed"].value == 0
+    assert "expect_table_row_count_to_be_between" in warned.metadata["warnings"].value
+    assert not failed.passed
+    assert failed.severity == AssetCheckSeverity.ERROR
+    assert "expect_column_values_to_be_unique(share_id)" in (failed.description or "")
+    assert "expect_table_row_count_to_be_between" not in failed.metadata["failures"].value
