@@ -14,8 +14,9 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
+from helpers import run_sharesignal
 
-from sharesignal.config import DBT_PROJECT_DIR, REPO_ROOT, Settings
+from sharesignal.config import DBT_PROJECT_DIR, Settings
 from sharesignal.evaluate import (
     ATTRIBUTION_MODELS,
     attribution,
@@ -595,20 +596,12 @@ def test_attribution_end_to_end_on_a_hand_built_warehouse(tmp_path):
 # ---------------------------------------------------------------- the command
 
 
-def sharesignal(home: Path, *args: str, key: str = KEY) -> subprocess.CompletedProcess:
-    command = Path(sys.executable).parent / "sharesignal"
-    env = {**os.environ, "SHARESIGNAL_HOME": str(home), "SHARESIGNAL_PSEUDONYM_KEY": key}
-    return subprocess.run(
-        [str(command), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True
-    )
-
-
 @pytest.fixture(scope="module")
 def published_home(tmp_path_factory) -> Path:
     """A small hard world through the whole pipeline, pseudonymized with KEY."""
     home = tmp_path_factory.mktemp("home")
     dates = ("--start", FIRST_DAY.isoformat())
-    generated = sharesignal(
+    generated = run_sharesignal(
         home,
         "generate",
         *dates,
@@ -622,13 +615,13 @@ def published_home(tmp_path_factory) -> Path:
         "--bots-imitate-people",
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = sharesignal(home, "backfill", *dates, "--end", LAST_DAY.isoformat())
+    run = run_sharesignal(home, "backfill", *dates, "--end", LAST_DAY.isoformat(), key=KEY)
     assert run.returncode == 0, run.stdout + run.stderr
     return home
 
 
 def test_evaluate_finds_every_truth_share_and_writes_the_report(published_home):
-    run = sharesignal(published_home, "evaluate")
+    run = run_sharesignal(published_home, "evaluate", key=KEY)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ROC AUC" in run.stdout and "substantive" in run.stdout
     report = json.loads((published_home / "quality" / "evaluation.json").read_text())
@@ -644,7 +637,7 @@ def test_evaluate_finds_every_truth_share_and_writes_the_report(published_home):
 
 
 def test_evaluate_with_another_key_matches_nothing(published_home, tmp_path):
-    run = sharesignal(
+    run = run_sharesignal(
         published_home, "evaluate", "--output", str(tmp_path / "e.json"), key="another-key"
     )
     assert run.returncode == 0, run.stdout + run.stderr

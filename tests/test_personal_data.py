@@ -13,11 +13,11 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from helpers import run_sharesignal
 
 from sharesignal.config import (
     DBT_PROJECT_DIR,
     DEV_PSEUDONYM_KEY,
-    REPO_ROOT,
     load_settings,
     warn_if_default_pseudonym_key,
 )
@@ -143,24 +143,16 @@ group by lower(value)
 """
 
 
-def sharesignal(home: Path, *args: str) -> subprocess.CompletedProcess:
-    command = Path(sys.executable).parent / "sharesignal"
-    env = {**os.environ, "SHARESIGNAL_HOME": str(home), "SHARESIGNAL_PSEUDONYM_KEY": KEY}
-    return subprocess.run(
-        [str(command), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True
-    )
-
-
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     """Two export dates run through the whole pipeline with a pseudonymization key set."""
     home = tmp_path_factory.mktemp("home")
     dates = ("--start", FIRST_DAY.isoformat())
-    generated = sharesignal(
+    generated = run_sharesignal(
         home, "generate", *dates, "--days", "2", "--quiet", "--accounts", "300", "--shares", "1500"
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = sharesignal(home, "backfill", *dates, "--end", LAST_DAY.isoformat())
+    run = run_sharesignal(home, "backfill", *dates, "--end", LAST_DAY.isoformat(), key=KEY)
     assert run.returncode == 0, run.stdout + run.stderr
     return home
 

@@ -1,15 +1,11 @@
 """End to end on real components: generated exports → DuckDB → dbt → GX gates → serving file."""
 
-import os
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-
-from sharesignal.config import REPO_ROOT
+from helpers import run_sharesignal
 
 FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
 MARTS = (
@@ -24,20 +20,12 @@ MARTS = (
 )
 
 
-def sharesignal(home: Path, *args: str) -> subprocess.CompletedProcess:
-    command = Path(sys.executable).parent / "sharesignal"
-    env = {**os.environ, "SHARESIGNAL_HOME": str(home)}
-    return subprocess.run(
-        [str(command), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True
-    )
-
-
 @pytest.fixture(scope="module")
 def published_home(tmp_path_factory) -> Path:
     """Two export dates generated and backfilled through the whole pipeline in one run,
     into a temporary home."""
     home = tmp_path_factory.mktemp("home")
-    generated = sharesignal(
+    generated = run_sharesignal(
         home,
         "generate",
         "--start",
@@ -51,7 +39,7 @@ def published_home(tmp_path_factory) -> Path:
         "1500",
     )
     assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = sharesignal(
+    run = run_sharesignal(
         home, "backfill", "--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()
     )
     assert run.returncode == 0, run.stdout + run.stderr
