@@ -61,7 +61,7 @@ def _summary(table: str, suite_name: str, result: SuiteResult, at: datetime) -> 
             f"<td>{html.escape(str(cell))}</td>"
             for cell in (
                 f.severity,
-                f.expectation,
+                f.label,
                 f.column or "",
                 "" if f.unexpected_count is None else f.unexpected_count,
                 json.dumps(f.sample),

@@ -52,6 +52,18 @@ class FailedExpectation:
     severity: str = ERROR
     # Up to SAMPLE_SIZE offending rows, for expectations that are a query returning rows.
     rows: list[dict[str, Any]] = field(default_factory=list)
+    # What the rule says, for expectations that carry a description (the query ones do).
+    description: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The expectation as a person reads it in a failure: its type, and its rule."""
+        return f"{self.expectation}: {self.description}" if self.description else self.expectation
+
+    @property
+    def name(self) -> str:
+        """The label with the column it was about, for one-line failure messages."""
+        return f"{self.label}({self.column})" if self.column else self.label
 
 
 @dataclass(frozen=True)
@@ -144,7 +156,7 @@ def _with_offending_rows(
     batch = f'"{schema}"."{table}"'
     with duckdb.connect(str(warehouse_path), read_only=True) as con:
         samples = iter(
-            _rows(con, f"select * from ({q.replace('{batch}', batch)}) limit {SAMPLE_SIZE}")
+            _rows(con, f"select * from ({q.format(batch=batch)}) limit {SAMPLE_SIZE}")
             for q in queries
         )
         return [
@@ -181,6 +193,7 @@ def _failure(result: ExpectationValidationResult) -> FailedExpectation:
         sample=json.loads(json.dumps(sample, default=str)),
         error=_error(result),
         severity=severity_of(config.meta),
+        description=config.description,
     )
 
 

@@ -13,10 +13,11 @@ from dagster_dbt import DbtCliResource
 
 from sharesignal.config import load_settings, warn_if_default_pseudonym_key
 
+from .freshness import freshness_checks, freshness_sensor
 from .ingest import ingest_assets, landing_specs
 from .jobs import audit_and_publish, daily_pipeline
 from .publish import published_marts
-from .quality import suite_checks
+from .quality import mart_checks, raw_checks
 from .resources import Warehouse
 from .sensors import daily_schedule, landing_sensor
 from .transform import dbt_models, dbt_project
@@ -31,10 +32,10 @@ os.environ["SHARESIGNAL_PSEUDONYM_KEY"] = settings.pseudonym_key
 
 defs = Definitions(
     assets=[*landing_specs, *ingest_assets, dbt_models, published_marts],
-    asset_checks=suite_checks,
+    asset_checks=[*raw_checks, *mart_checks, *freshness_checks],
     jobs=[daily_pipeline, audit_and_publish],
     schedules=[daily_schedule],
-    sensors=[landing_sensor],
+    sensors=[landing_sensor, freshness_sensor],
     resources={
         "warehouse": Warehouse(path=str(settings.warehouse_path)),
         # dbt is installed beside this interpreter, which need not be on PATH.

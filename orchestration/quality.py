@@ -1,6 +1,8 @@
-"""Great Expectations suites as blocking asset checks on the marts.
+"""Great Expectations suites as blocking asset checks: the raw contract of every source (before
+dbt reads it) and every mart (before publication).
 
-A failed suite stops the run before `published_marts`, so BI keeps the last good version.
+A failed suite stops the run before anything downstream of it: a failed mart suite before
+`published_marts`, so BI keeps the last good version; a failed raw contract before dbt.
 
 Each expectation has a severity (data_quality.validate.severity_of): a failed "error"
 expectation fails the check, which blocks publication; failed "warn" expectations alone leave
@@ -20,9 +22,12 @@ from dagster import (
     MetadataValue,
     asset_check,
 )
+from great_expectations import ExpectationSuite
 
 from data_quality import MART_SUITES, FailedExpectation, SuiteResult, validate_table
+from data_quality.raw_suites import LOAD_LOG, LOAD_LOG_SUITES, RAW_SCHEMA, RAW_SUITES
 from sharesignal.config import load_settings
+from sharesignal.ingest.formats import tables_of
 
 from .resources import Warehouse
 
@@ -47,10 +52,10 @@ def failures_table(failed: list[FailedExpectation]) -> str:
 
 
 def _names(failed: list[FailedExpectation]) -> str:
-    return ", ".join(f"{f.expectation}({f.column})" if f.column else f.expectation for f in failed)
+    return ", ".join(f.name for f in failed)
 
 
-def check_result(mart: str, result: SuiteResult) -> AssetCheckResult:
+def check_result(table: str, result: SuiteResult) -> AssetCheckResult:
     """Passed unless an error-severity expectation failed; warnings ride along in metadata."""
     metadata: dict[str, object] = {
         "expectations_evaluated": result.evaluated,
@@ -65,34 +70,75 @@ def check_result(mart: str, result: SuiteResult) -> AssetCheckResult:
     return AssetCheckResult(
         passed=result.success,
         severity=AssetCheckSeverity.ERROR,
-        description=None if result.success else f"marts.{mart} failed: {_names(result.errors)}",
+        description=None if result.success else f"{table} failed: {_names(result.errors)}",
         metadata=metadata,
     )
 
 
-def build_suite_check(mart: str) -> AssetChecksDefinition:
+def build_suite_check(
+    asset: AssetKey, schema: str, table: str, suite: ExpectationSuite, name: str, about: str
+) -> AssetChecksDefinition:
+    """A blocking check validating `schema.table` with `suite`; nothing downstream of `asset`
+    runs in the same run when it fails."""
+
     @asset_check(
-        asset=AssetKey([MARTS_SCHEMA, mart]),
-        name="great_expectations_suite",
-        description=f"Great Expectations suite for marts.{mart}, run as SQL inside DuckDB. "
-        "Blocking: publication waits for it.",
+        asset=asset,
+        name=name,
+        description=f"{about} Great Expectations suite `{suite.name}` on {schema}.{table}, "
+        "run as SQL inside DuckDB. Blocking: nothing downstream runs when it fails.",
         blocking=True,
     )
     def check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
         result = validate_table(
             Path(warehouse.path),
-            MARTS_SCHEMA,
-            mart,
-            MART_SUITES[mart],
+            schema,
+            table,
+            suite,
             report_dir=load_settings().quality_dir / "data_docs",
         )
+        label = f"{schema}.{table} ({suite.name})"
         if result.errors:
-            context.log.error(f"marts.{mart} failed: {_names(result.errors)}")
+            context.log.error(f"{label} failed: {_names(result.errors)}")
         if result.warnings:
-            context.log.warning(f"marts.{mart} warnings: {_names(result.warnings)}")
-        return check_result(mart, result)
+            context.log.warning(f"{label} warnings: {_names(result.warnings)}")
+        return check_result(label, result)
 
     return check
 
 
-suite_checks = [build_suite_check(mart) for mart in MART_SUITES]
+# The gates of publication: one suite per mart.
+mart_checks = [
+    build_suite_check(
+        AssetKey([MARTS_SCHEMA, mart]),
+        MARTS_SCHEMA,
+        mart,
+        suite,
+        name="great_expectations_suite",
+        about="The gate of publication.",
+    )
+    for mart, suite in MART_SUITES.items()
+]
+
+# The raw contract, checked before dbt reads the raw tables: one suite per raw table, and
+# per source its files in the load log (attached to the source's first raw table).
+raw_checks = [
+    build_suite_check(
+        AssetKey([RAW_SCHEMA, table]),
+        RAW_SCHEMA,
+        table,
+        suite,
+        name="raw_contract",
+        about="The raw contract.",
+    )
+    for table, suite in RAW_SUITES.items()
+] + [
+    build_suite_check(
+        AssetKey([RAW_SCHEMA, tables_of(source)[0]]),
+        RAW_SCHEMA,
+        LOAD_LOG,
+        suite,
+        name="load_log",
+        about=f"Every {source} file accounted for, and no partition far below the usual volume.",
+    )
+    for source, suite in LOAD_LOG_SUITES.items()
+]

@@ -28,6 +28,10 @@ WARN_META = {"severity": WARN}
 
 # Small marts in the shape of the marts' dbt contracts that meet every expectation.
 GOOD_MARTS = """
+create schema raw;
+-- The newest share export loaded: the marts' shares are as fresh as it.
+create table raw._load_log as
+select 'x' as source, date '2026-10-02' as partition_date, 3::bigint as rows_loaded;
 create schema marts;
 create table marts.fct_shares as select * from (values
     ('x:1', 'x', '1', 'x:a', 'original', timestamp '2026-10-01 10:00', date '2026-10-01',
@@ -38,7 +42,10 @@ create table marts.fct_shares as select * from (values
      true, 0.05, 1.0, 0.1, 0.005),
     ('bluesky:at://p', 'bluesky', 'at://p', 'bluesky:did:plc:c', 'quote',
      timestamp '2026-10-02 09:00', date '2026-10-02', null, null, null, 'bluesky:at://q', null,
-     null, null, false, 0.5, 1.0, 1.0, 0.5)
+     null, null, false, 0.5, 1.0, 1.0, 0.5),
+    ('mastodon:2', 'mastodon', '2', 'x:a', 'original', timestamp '2026-10-02 11:00',
+     date '2026-10-02', 'c1', 'https://www.acme-analytics.example/article/one', null,
+     'mastodon:2', null, 40, null, false, 1.0, 1.0, 1.0, 1.0)
 ) as t(share_id, platform, post_id, account_key, share_type, shared_at, share_date,
        content_id, shared_url, parent_share_id, root_share_id, burst_id, audience_size,
        reshare_latency_seconds, in_coordinated_burst, account_factor, content_factor,
@@ -486,7 +493,9 @@ def test_good_mart_passes_every_expectation(tmp_path: Path, table: str) -> None:
 
 
 def test_duplicate_key_fails_uniqueness_with_both_rows(tmp_path: Path) -> None:
-    path = _warehouse(tmp_path, "update marts.fct_shares set share_id = 'x:1' where post_id = '2'")
+    path = _warehouse(
+        tmp_path, "update marts.fct_shares set share_id = 'x:1' where share_id = 'x:2'"
+    )
 
     failure = _only_failure(_validate(path, "fct_shares"))
 
@@ -519,7 +528,7 @@ def test_null_key_fails_not_null(tmp_path: Path) -> None:
         (
             "fct_shares",
             "trust_weight",
-            "update marts.fct_shares set trust_weight = -0.1 where post_id = '2'",
+            "update marts.fct_shares set trust_weight = -0.1 where share_id = 'x:2'",
         ),
         (
             "dim_accounts",
@@ -1138,3 +1147,110 @@ def test_check_passes_with_warnings_and_fails_on_errors() -> None:
     assert failed.severity == AssetCheckSeverity.ERROR
     assert "expect_column_values_to_be_unique(share_id)" in (failed.description or "")
     assert "expect_table_row_count_to_be_between" not in failed.metadata["failures"].value
+
+
+# Referential integrity, freshness, volume and time: rules across rows and tables.
+
+
+def test_a_share_by_an_account_missing_from_dim_accounts_is_an_orphan(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, "delete from marts.dim_accounts where account_key = 'x:b'")
+
+    failure = _only_failure(_validate(path, "fct_shares"))
+
+    assert failure.name == (
+        "unexpected_rows_expectation: every account_key is in marts.dim_accounts"
+    )
+    assert failure.sample == [1]
+    assert failure.rows[0]["share_id"] == "x:2"
+
+
+def test_credit_for_a_share_missing_from_fct_shares_is_an_orphan(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, "delete from marts.fct_shares where share_id = 'mastodon:2'")
+
+    failure = _only_failure(_validate(path, "fct_attributed_opportunities"))
+
+    assert failure.description == "every share_id is in marts.fct_shares"
+    assert [row["share_id"] for row in failure.rows] == ["mastodon:2"]
+
+
+def test_shares_behind_the_newest_loaded_export_are_stale(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path, "insert into raw._load_log values ('bluesky', date '2026-10-06', 12)"
+    )
+
+    failure = _only_failure(_validate(path, "fct_shares"))
+
+    assert failure.description == "the shares are as fresh as the newest loaded share export"
+    assert failure.rows == [{"newest_share": "2026-10-02", "newest_export": "2026-10-06"}]
+
+
+def test_an_empty_export_does_not_make_the_shares_stale(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, "insert into raw._load_log values ('x', date '2026-10-06', 0)")
+
+    assert _validate(path, "fct_shares").failed == []
+
+
+def test_a_share_dated_in_the_future_fails(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path,
+        "update marts.fct_shares set shared_at = now()::timestamp + interval 3 day "
+        "where share_id = 'x:2'",
+    )
+
+    failure = _only_failure(_validate(path, "fct_shares"))
+
+    assert failure.description == "shared_at is not in the future"
+    assert [row["share_id"] for row in failure.rows] == ["x:2"]
+
+
+# Twelve days of 40 X shares a day by alice, before the good marts' two days of October.
+STEADY_DAYS = """
+insert into marts.fct_shares
+select 'x:steady' || i, 'x', 'steady' || i, 'x:a', 'original',
+    timestamp '2026-09-19 12:00' + (i // 40) * interval 1 day,
+    cast(timestamp '2026-09-19 12:00' + (i // 40) * interval 1 day as date),
+    null, null, null, 'x:steady' || i, null, 10, null, false, 1.0, 1.0, 1.0, 1.0
+from range(480) as r(i);
+"""
+
+
+def test_a_day_with_90_percent_fewer_shares_than_usual_is_an_anomaly(tmp_path: Path) -> None:
+    # 2026-10-01 has 2 X shares after twelve days of 40: a truncated export.
+    path = _warehouse(tmp_path, STEADY_DAYS)
+
+    failure = _only_failure(_validate(path, "fct_shares"))
+
+    assert failure.description.startswith("no recent day has fewer than 25% of the usual")
+    assert failure.rows == [{"platform": "x", "day": "2026-10-01", "n": 2, "usual": 40.0}]
+
+
+def test_a_day_without_any_share_is_an_anomaly_too(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path, STEADY_DAYS + "delete from marts.fct_shares where share_date = '2026-09-27';"
+    )
+
+    failure = _only_failure(_validate(path, "fct_shares"))
+
+    days = {row["day"]: row["n"] for row in failure.rows}
+    assert days == {"2026-09-27": 0, "2026-10-01": 2}
+
+
+def test_days_like_the_usual_ones_are_no_anomaly(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, STEADY_DAYS + "delete from marts.fct_shares where post_id = '1';")
+    # Give 2026-10-01 its usual volume; 2026-10-02 has too little history on Bluesky alone.
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            STEADY_DAYS.replace("2026-09-19", "2026-10-01")
+            .replace("480", "15")
+            .replace("steady", "more")
+        )
+
+    assert _validate(path, "fct_shares").failed == []
+
+
+def test_leads_never_outnumber_the_sessions_they_came_from(tmp_path: Path) -> None:
+    path = _warehouse(tmp_path, "update marts.mart_share_funnel set leads = sessions + 1")
+
+    failure = _only_failure(_validate(path, "mart_share_funnel"))
+
+    assert failure.name == "expect_column_pair_values_a_to_be_greater_than_b(sessions, leads)"

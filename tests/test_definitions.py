@@ -42,3 +42,36 @@ def test_lineage_runs_from_export_files_to_published_marts():
     # Every published mart is gated by a blocking Great Expectations check.
     checks = {key.asset_key for key in defs.resolve_asset_graph().asset_check_keys}
     assert set(published.parent_keys) <= checks
+
+
+def test_every_raw_table_has_a_blocking_contract_and_every_source_a_load_log_check():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    blocking = {
+        (key.asset_key, key.name)
+        for key in graph.asset_check_keys
+        if graph.get_check_spec(key).blocking
+    }
+    for source in SOURCES:
+        tables = tables_of(source)
+        assert (AssetKey(["raw", tables[0]]), "load_log") in blocking
+        for table in tables:
+            assert (AssetKey(["raw", table]), "raw_contract") in blocking
+    # dbt reads the raw tables only after their checks: the raw tables feed staging.
+    assert (
+        AssetKey(["raw", "clicks"])
+        in graph.get(AssetKey(["staging", "stg_clicks__clicks"])).parent_keys
+    )
+
+
+def test_the_published_marts_have_a_clock_freshness_check_and_its_sensor():
+    from orchestration.definitions import defs
+
+    checks = {
+        key.name
+        for key in defs.resolve_asset_graph().asset_check_keys
+        if key.asset_key == AssetKey(["serving", "published_marts"])
+    }
+    assert any("freshness" in name for name in checks), checks
+    assert defs.resolve_sensor_def("publication_freshness_sensor") is not None

@@ -1,0 +1,92 @@
+"""The expectations our suites are made of: GX's own where one fits, SQL queries where a rule
+spans rows or tables (GX runs each query inside DuckDB; `{batch}` is the table validated).
+
+Each expectation's severity sits in its `meta`: "error" (the default) blocks publication,
+"warn" is reported but lets the data through (data_quality.validate.severity_of).
+"""
+
+from __future__ import annotations
+
+from great_expectations import expectations as gxe
+from great_expectations.expectations import Expectation
+
+WARN = {"severity": "warn"}
+
+# Today in UTC as a plain timestamp, like every timestamp the models write.
+NOW_UTC = "cast(timezone('UTC', now()) as timestamp)"
+
+
+def not_empty() -> list[Expectation]:
+    """An empty table more likely means a missed export than a wrong build: worth a look, but
+    not worth holding back the other tables."""
+    return [gxe.ExpectTableRowCountToBeBetween(min_value=1, meta=WARN)]
+
+
+def columns(*names: str) -> list[Expectation]:
+    return [gxe.ExpectTableColumnsToMatchSet(column_set=list(names), exact_match=True)]
+
+
+def not_null(*names: str) -> list[Expectation]:
+    return [gxe.ExpectColumnValuesToNotBeNull(column=column) for column in names]
+
+
+def key(column: str) -> list[Expectation]:
+    return [*not_null(column), gxe.ExpectColumnValuesToBeUnique(column=column)]
+
+
+def between(min_value: float, max_value: float | None, *names: str) -> list[Expectation]:
+    return [
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=min_value, max_value=max_value)
+        for column in names
+    ]
+
+
+def in_set(column: str, values: list[str]) -> list[Expectation]:
+    return [gxe.ExpectColumnValuesToBeInSet(column=column, value_set=values)]
+
+
+def at_least(larger: str, *smaller: str, skip_missing: bool = False) -> list[Expectation]:
+    """`larger` >= each of `smaller` on every row (rows missing either are skipped if asked)."""
+    return [
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A=larger,
+            column_B=column,
+            or_equal=True,
+            ignore_row_if="either_value_is_missing" if skip_missing else "both_values_are_missing",
+        )
+        for column in smaller
+    ]
+
+
+def no_rows(description: str, query: str, *, warn: bool = False) -> list[Expectation]:
+    """A rule as a query returning the rows that break it; its description names it in
+    failures. Literal braces in the query are doubled (`{{`), as in str.format."""
+    return [
+        gxe.UnexpectedRowsExpectation(
+            description=description,
+            unexpected_rows_query=query,
+            **({"meta": WARN} if warn else {}),
+        )
+    ]
+
+
+def not_in_future(*names: str) -> list[Expectation]:
+    """Timestamps at most a day ahead of now (UTC): later ones are clock or export errors."""
+    return [
+        expectation
+        for column in names
+        for expectation in no_rows(
+            f"{column} is not in the future",
+            f"select * from {{batch}} where {column} > {NOW_UTC} + interval 1 day",
+        )
+    ]
+
+
+def references(column: str, table: str, table_key: str | None = None) -> list[Expectation]:
+    """Every non-NULL `column` value is a key of `table` (schema-qualified): no orphans."""
+    target = table_key or column
+    return no_rows(
+        f"every {column} is in {table}",
+        f"select * from (select * from {{batch}}) as child where child.{column} is not null "
+        f"and not exists (select 1 from {table} as parent where parent.{target} = child.{column})",
+    )
