@@ -18,6 +18,7 @@ from dagster import (
 )
 
 from sharesignal.config import SOURCES, load_settings
+from sharesignal.crash import crash_point
 from sharesignal.ingest import FileLoad, ingest_partition
 from sharesignal.ingest.formats import tables_of
 
@@ -87,6 +88,7 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
                 loads += ingest_partition(
                     con, source, date.fromisoformat(key), landing_dir, load_id=context.run_id
                 )
+                crash_point(f"ingest:{source}")
             window = context.partition_time_window
             row_counts = {
                 table: con.execute(

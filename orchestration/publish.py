@@ -14,6 +14,7 @@ from dagster import (
 
 from data_quality import MART_SUITES
 from sharesignal.config import load_settings
+from sharesignal.crash import crash_point
 from sharesignal.publish import Publication, SuiteOutcome, code_version, publish_marts
 
 from .quality import MARTS_SCHEMA
@@ -53,6 +54,7 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
         keep_versions=settings.serving_versions,
         manifest_path=Path(dbt_project.manifest_path),
     )
+    crash_point("publish:done")
     context.log.info(f"published {serving_path}: {row_counts}")
     return MaterializeResult(
         metadata={

@@ -27,6 +27,7 @@ from great_expectations import ExpectationSuite
 from data_quality import MART_SUITES, FailedExpectation, SuiteResult, validate_table
 from data_quality.raw_suites import LOAD_LOG, LOAD_LOG_SUITES, RAW_SCHEMA, RAW_SUITES
 from sharesignal.config import load_settings
+from sharesignal.crash import crash_point
 from sharesignal.ingest.formats import tables_of
 
 from .resources import Warehouse
@@ -89,6 +90,7 @@ def build_suite_check(
         blocking=True,
     )
     def check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
+        crash_point(f"audit:{suite.name}")
         result = validate_table(
             Path(warehouse.path),
             schema,

@@ -9,6 +9,7 @@ from dagster import AssetExecutionContext, AssetKey, TimeWindow
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from sharesignal.config import DBT_PROJECT_DIR
+from sharesignal.crash import crash_point
 
 from .partitions import daily_partitions, single_run
 
@@ -58,4 +59,7 @@ def dbt_build_args(window: TimeWindow) -> list[str]:
     backfill_policy=single_run,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(dbt_build_args(context.partition_time_window), context=context).stream()
+    events = dbt.cli(dbt_build_args(context.partition_time_window), context=context).stream()
+    for number, event in enumerate(events, start=1):
+        crash_point(f"dbt:event:{number}")
+        yield event

@@ -22,6 +22,10 @@ new Parquet folder are removed, the serving file, `serving/parquet` and `serving
 are untouched. The two renames are two steps, so a crash exactly between them leaves the new
 database beside the previous Parquet folder (until the next publication); the `_publication`
 table names the Parquet folder that belongs to the database (`parquet_folder`).
+
+A publication killed outright (SIGKILL, power cut) leaves at most its temporary files,
+which the next publication removes first; a new Parquet folder it already moved into place
+but never linked is deleted with the other unlinked folders when the next one is linked.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
+
+from sharesignal.crash import crash_point
 
 VERSIONS_DIR = "versions"
 PARQUET_LINK = "parquet"
@@ -101,6 +107,8 @@ def publish_marts(
     publication = publication or Publication(code_version=code_version())
     serving_dir = serving_path.parent
     serving_dir.mkdir(parents=True, exist_ok=True)
+    _remove_temporary_files(serving_dir, serving_path)
+    crash_point("publish:start")
     publish_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
     staging_file = serving_path.with_name(f".{serving_path.name}.{publish_id}.tmp")
     staging_parquet = serving_dir / f".parquet-{publish_id}.tmp"
@@ -122,13 +130,17 @@ def publish_marts(
         for parquet_file in staging_parquet.iterdir():
             _fsync(parquet_file)
         _fsync(staging_parquet)
+        crash_point("publish:written")
         os.rename(staging_parquet, parquet_dir)
+        crash_point("publish:parquet_moved")
         if serving_path.exists():
             version_file = _keep_version(serving_path, publish_id)
         _fsync(serving_dir)
+        crash_point("publish:version_kept")
         os.replace(staging_file, serving_path)
         swapped = True
         _fsync(serving_dir)
+        crash_point("publish:swapped")
     finally:
         staging_file.unlink(missing_ok=True)
         staging_file.with_name(staging_file.name + ".wal").unlink(missing_ok=True)
@@ -138,6 +150,7 @@ def publish_marts(
             if version_file is not None:
                 version_file.unlink(missing_ok=True)
     _point_parquet_link(serving_dir, parquet_dir)
+    crash_point("publish:linked")
     _prune_versions(serving_dir / VERSIONS_DIR, serving_path, keep_versions)
     return row_counts
 
@@ -307,6 +320,21 @@ def _keep_version(serving_path: Path, publish_id: str) -> Path:
             partial.unlink(missing_ok=True)
     _fsync(versions)
     return version_file
+
+
+def _remove_temporary_files(serving_dir: Path, serving_path: Path) -> None:
+    """What a killed publication left behind and no reader ever opens: its temporary
+    database (and WAL), its unfinished Parquet folder and version copy, its new symlink."""
+    for leftover in (
+        *serving_dir.glob(f".{serving_path.name}.*.tmp*"),
+        *serving_dir.glob(f".{PARQUET_LINK}-*.tmp"),
+        *serving_dir.glob(f".{PARQUET_LINK}.*.link"),
+        *(serving_dir / VERSIONS_DIR).glob(".*.tmp"),
+    ):
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
 
 
 def _prune_versions(versions: Path, serving_path: Path, keep: int) -> None:
