@@ -15,7 +15,7 @@ DEMO_END := $(shell date -u -d "$(DEMO_START) + $(DEMO_DAYS) days - 1 day" +%F)
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: setup demo test ui lint clean
+.PHONY: setup demo test ui bench lint clean
 
 setup: $(VENV)/.synced $(MANIFEST)
 
@@ -39,6 +39,13 @@ test: setup
 
 ui: setup
 	$(BIN)/sharesignal ui
+
+# Not part of `make test`: at the default scales it runs for hours. Narrow it with e.g.
+# make bench BENCH_ARGS="--scales 100000,1000000"; results go to docs/benchmarks.md.
+BENCH_ARGS ?=
+bench: setup
+	$(BIN)/uv sync --frozen --inexact --quiet --group bench
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,0 +1,122 @@
+"""The pipeline's stages one at a time, each in its own process, so that the benchmark can
+measure each stage's wall time and peak memory from outside.
+
+Each stage does what its Dagster step does, with the same code, minus Dagster:
+
+    python -m bench.stages ingest  --home H --start D --end D   # the ingest assets
+    python -m bench.stages build   --home H --start D --end D   # the dbt build they run
+    python -m bench.stages audit   --home H                     # every raw and mart suite
+    python -m bench.stages publish --home H                     # the publish step
+
+The last stdout line is one JSON object with what the stage counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from sharesignal.config import DBT_PROJECT_DIR, SOURCES
+
+MARTS_SCHEMA = "marts"
+
+
+def ingest(home: Path, start: date, end: date) -> dict:
+    from sharesignal.ingest import ingest_partition
+
+    loads = []
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        for source in SOURCES:
+            day = start
+            while day <= end:
+                loads += ingest_partition(con, source, day, home / "landing", load_id="bench")
+                day += timedelta(days=1)
+    return {
+        "files": len(loads),
+        "rows_read": sum(f.rows_read for f in loads),
+        "rows_loaded": sum(f.rows_loaded for f in loads),
+    }
+
+
+def build(home: Path, start: date, end: date) -> dict:
+    """`dbt build` over the window, as the dbt asset runs it (dbt is a process of its own
+    there too)."""
+    dbt_vars = json.dumps({"min_date": start.isoformat(), "max_date": end.isoformat()})
+    dbt = Path(sys.executable).parent / "dbt"
+    subprocess.run(
+        [str(dbt), "build", "--vars", dbt_vars, "--quiet", "--profiles-dir", "."],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "SHARESIGNAL_HOME": str(home)},
+        check=True,
+    )
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        shares = con.execute(f"select count(*) from {MARTS_SCHEMA}.fct_shares").fetchone()[0]
+    return {"fct_shares": shares}
+
+
+def audit(home: Path) -> dict:
+    from data_quality import MART_SUITES, validate_table
+    from data_quality.raw_suites import LOAD_LOG, LOAD_LOG_SUITES, RAW_SCHEMA, RAW_SUITES
+
+    warehouse = home / "warehouse.duckdb"
+    reports = home / "quality" / "data_docs"
+    results = [
+        validate_table(warehouse, RAW_SCHEMA, table, suite, report_dir=reports)
+        for table, suite in RAW_SUITES.items()
+    ]
+    results += [
+        validate_table(warehouse, RAW_SCHEMA, LOAD_LOG, suite, report_dir=reports)
+        for suite in LOAD_LOG_SUITES.values()
+    ]
+    results += [
+        validate_table(warehouse, MARTS_SCHEMA, mart, suite, report_dir=reports)
+        for mart, suite in MART_SUITES.items()
+    ]
+    return {
+        "suites": len(results),
+        "expectations": sum(r.evaluated for r in results),
+        "suites_failed": sum(not r.success for r in results),
+    }
+
+
+def publish(home: Path) -> dict:
+    from data_quality import MART_SUITES
+    from sharesignal.publish import publish_marts
+
+    row_counts = publish_marts(
+        home / "warehouse.duckdb",
+        home / "serving" / "marts.duckdb",
+        MARTS_SCHEMA,
+        list(MART_SUITES),
+        manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
+    )
+    return {"rows": sum(row_counts.values())}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.stages", description=__doc__)
+    parser.add_argument("stage", choices=["ingest", "build", "audit", "publish"])
+    parser.add_argument("--home", type=Path, required=True)
+    parser.add_argument("--start", type=date.fromisoformat)
+    parser.add_argument("--end", type=date.fromisoformat)
+    args = parser.parse_args()
+    if args.stage == "ingest":
+        counted = ingest(args.home, args.start, args.end)
+    elif args.stage == "build":
+        counted = build(args.home, args.start, args.end)
+    elif args.stage == "audit":
+        counted = audit(args.home)
+    else:
+        counted = publish(args.home)
+    print(json.dumps(counted))
+
+
+if __name__ == "__main__":
+    main()
