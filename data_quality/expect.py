@@ -90,3 +90,18 @@ def references(column: str, table: str, table_key: str | None = None) -> list[Ex
         f"select * from (select * from {{batch}}) as child where child.{column} is not null "
         f"and not exists (select 1 from {table} as parent where parent.{target} = child.{column})",
     )
+
+
+def declared_types(declared: list[tuple[str, str]]) -> list[Expectation]:
+    """The table's columns and types are exactly `declared` (name, SQL type): DuckDB spells
+    each declared type the way its catalog does (`typeof`), so both sides compare."""
+    values = ", ".join(f"('{name}', typeof(NULL::{sql_type}))" for name, sql_type in declared)
+    return no_rows(
+        "the columns and types are the declared ones",
+        f"""with declared(column_name, column_type) as (values {values}),
+        actual as (select column_name, column_type from (describe select * from {{batch}}))
+        (select 'unexpected' as problem, * from actual except all
+         select 'unexpected', * from declared)
+        union all
+        (select 'missing', * from declared except all select 'missing', * from actual)""",
+    )

@@ -3,9 +3,10 @@ and before dbt reads the raw tables.
 
 Ingest already rejects the records that break a row rule (sharesignal.ingest.rules); these
 suites check the result as the models will see it, whatever wrote it: each raw table has
-the declared columns and types, lineage on every row, no loaded row breaking a row rule;
-and per source, in `raw._load_log`, every file balances (rows read = loaded + rejected), the
-rejected rows were kept, and no recent partition holds far fewer rows than usual.
+the declared columns and types (sharesignal/ingest/tables.py), lineage on every row, no
+loaded row breaking a row rule; and per source, in `raw._load_log`, every file balances
+(rows read = loaded + rejected), the rejected rows were kept, and no recent partition holds
+far fewer rows than usual.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import great_expectations as gx
 from great_expectations.expectations import Expectation
 
-from data_quality.expect import no_rows, not_null
+from data_quality.expect import declared_types, no_rows, not_null
 from data_quality.suites import volume_anomalies
 from sharesignal.config import SOURCES
 from sharesignal.ingest.formats import tables_of
@@ -22,23 +23,6 @@ from sharesignal.ingest.tables import RAW_TABLES
 
 RAW_SCHEMA = "raw"
 LOAD_LOG = "_load_log"
-
-
-def _declared_types(table: str) -> list[Expectation]:
-    """The table's columns and types are those declared in sharesignal.ingest.tables: DuckDB
-    spells each declared type the way its catalog does (`typeof`), so both sides compare."""
-    declared = ", ".join(
-        f"('{name}', typeof(NULL::{sql_type}))" for name, sql_type in RAW_TABLES[table]
-    )
-    return no_rows(
-        "the columns and types are the declared ones",
-        f"""with declared(column_name, column_type) as (values {declared}),
-        actual as (select column_name, column_type from (describe select * from {{batch}}))
-        (select 'unexpected' as problem, * from actual except all
-         select 'unexpected', * from declared)
-        union all
-        (select 'missing', * from declared except all select 'missing', * from actual)""",
-    )
 
 
 def _literal_braces(sql: str) -> str:
@@ -62,7 +46,7 @@ def raw_table_suite(table: str) -> gx.ExpectationSuite:
     return gx.ExpectationSuite(
         name=f"raw_{table}",
         expectations=[
-            *_declared_types(table),
+            *declared_types(list(RAW_TABLES[table])),
             *not_null("_load_id", "_partition_date", "_source_file"),
             *_rules_hold(table),
         ],

@@ -1,10 +1,14 @@
 """Great Expectations suites for the marts, one plain function per mart.
 
-dbt contracts already enforce column types when the marts are built; these suites check
-what a contract cannot: keys, ranges and categories of the values BI will read.
+Each suite checks the mart's columns and types against its dbt contract (again, where BI
+reads from: a mart changed after its build is caught too), then what a contract cannot: keys,
+ranges, categories, references between marts, volume and freshness of the values BI will
+read.
 """
 
 from __future__ import annotations
+
+import json
 
 import great_expectations as gx
 from great_expectations import expectations as gxe
@@ -14,6 +18,7 @@ from data_quality.expect import (
     at_least,
     between,
     columns,
+    declared_types,
     in_set,
     key,
     no_rows,
@@ -22,6 +27,26 @@ from data_quality.expect import (
     not_null,
     references,
 )
+from sharesignal.config import DBT_PROJECT_DIR
+
+MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
+
+
+def contract_types() -> dict[str, list[tuple[str, str]]]:
+    """Each mart's columns and types as its enforced dbt contract declares them. dbt checks
+    them when it builds the mart; the suite checks them again where BI reads from, so a mart
+    changed after its build (or re-published without one) is caught too."""
+    if not MANIFEST.is_file():
+        raise FileNotFoundError(f"{MANIFEST} is missing: parse the dbt project (make setup)")
+    nodes = json.loads(MANIFEST.read_text())["nodes"].values()
+    return {
+        node["name"]: [(name, column["data_type"]) for name, column in node["columns"].items()]
+        for node in nodes
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    }
+
+
+CONTRACT_TYPES = contract_types()
 
 PLATFORMS = ["x", "mastodon", "bluesky"]
 SHARE_TYPES = ["original", "reshare", "quote", "reply"]
@@ -115,6 +140,7 @@ def fct_shares_suite() -> gx.ExpectationSuite:
         name="fct_shares",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["fct_shares"]),
             *columns(
                 "share_id",
                 "platform",
@@ -195,6 +221,7 @@ def dim_accounts_suite() -> gx.ExpectationSuite:
         name="dim_accounts",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["dim_accounts"]),
             *columns(
                 "account_key",
                 "platform",
@@ -264,6 +291,7 @@ def dim_content_suite() -> gx.ExpectationSuite:
         name="dim_content",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["dim_content"]),
             *columns(
                 "content_id",
                 "canonical_url",
@@ -321,6 +349,7 @@ def mart_content_performance_suite() -> gx.ExpectationSuite:
         name="mart_content_performance",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["mart_content_performance"]),
             *columns(
                 "content_id",
                 "activity_date",
@@ -365,6 +394,7 @@ def mart_amplification_audit_suite() -> gx.ExpectationSuite:
         name="mart_amplification_audit",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["mart_amplification_audit"]),
             *columns(
                 "campaign",
                 "content_id",
@@ -447,6 +477,7 @@ def fct_attributed_opportunities_suite() -> gx.ExpectationSuite:
         name="fct_attributed_opportunities",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["fct_attributed_opportunities"]),
             *columns(
                 "opportunity_id",
                 "share_id",
@@ -506,6 +537,7 @@ def mart_share_funnel_suite() -> gx.ExpectationSuite:
         name="mart_share_funnel",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["mart_share_funnel"]),
             *columns(
                 "platform",
                 "campaign",
@@ -574,6 +606,7 @@ def mart_campaign_comparison_suite() -> gx.ExpectationSuite:
         name="mart_campaign_comparison",
         expectations=[
             *not_empty(),
+            *declared_types(CONTRACT_TYPES["mart_campaign_comparison"]),
             *columns(
                 "campaign",
                 "content_items",

@@ -22,6 +22,7 @@ from data_quality import (
     severity_of,
     validate_table,
 )
+from data_quality.suites import CONTRACT_TYPES
 from orchestration.quality import check_result
 
 WARN_META = {"severity": WARN}
@@ -464,10 +465,18 @@ select
 """
 
 
+def _typed_as_contracted(con: duckdb.DuckDBPyConnection) -> None:
+    """Give each mart its dbt contract's column types, as dbt's build would."""
+    for mart, declared in CONTRACT_TYPES.items():
+        casts = ", ".join(f"cast({name} as {sql_type}) as {name}" for name, sql_type in declared)
+        con.execute(f"create or replace table marts.{mart} as select {casts} from marts.{mart}")
+
+
 def _warehouse(tmp_path: Path, defect: str = "") -> Path:
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute(GOOD_MARTS)
+        _typed_as_contracted(con)
         if defect:
             con.execute(defect)
     return path
@@ -814,6 +823,11 @@ def test_missing_column_fails_schema_and_its_expectations(tmp_path: Path) -> Non
     failed = {(f.expectation, f.column): f for f in result.failed}
     schema = failed.pop(("expect_table_columns_to_match_set", None))
     assert schema.sample == ["missing: trust_weight"]
+    types = failed.pop(("unexpected_rows_expectation", None))
+    assert types.description == "the columns and types are the declared ones"
+    assert types.rows == [
+        {"problem": "missing", "column_name": "trust_weight", "column_type": "DOUBLE"}
+    ]
     # Every expectation on the missing column fails with an error naming it, nothing else.
     assert all("trust_weight" in (column or "") for _, column in failed)
     assert all("trust_weight" in (f.error or "") for f in failed.values())
@@ -1254,3 +1268,17 @@ def test_leads_never_outnumber_the_sessions_they_came_from(tmp_path: Path) -> No
     failure = _only_failure(_validate(path, "mart_share_funnel"))
 
     assert failure.name == "expect_column_pair_values_a_to_be_greater_than_b(sessions, leads)"
+
+
+def test_a_mart_column_of_another_type_than_its_contract_fails(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path, "alter table marts.fct_shares alter column in_coordinated_burst type varchar"
+    )
+
+    failure = _only_failure(_validate(path, "fct_shares"))
+
+    assert failure.description == "the columns and types are the declared ones"
+    assert sorted((r["problem"], r["column_type"]) for r in failure.rows) == [
+        ("missing", "BOOLEAN"),
+        ("unexpected", "VARCHAR"),
+    ]
