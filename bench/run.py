@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from bench.report import write_report
@@ -240,7 +240,7 @@ def machine() -> dict:
 def _version_or_none(package: str) -> str | None:
     try:
         return version(package)
-    except Exception:
+    except PackageNotFoundError:
         return None
 
 

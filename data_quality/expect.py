@@ -16,6 +16,18 @@ WARN = {"severity": "warn"}
 NOW_UTC = "cast(timezone('UTC', now()) as timestamp)"
 
 
+# Volume: like Elementary's volume_anomalies, the newest days (the detection period) are each
+# compared with the days before them (the training period). A day with less than
+# VOLUME_FLOOR of the median of its training days is an anomaly (a missed or truncated
+# export); days with too little history or too few rows to judge are left alone, and older
+# days were judged when they were new.
+VOLUME_DETECTION_DAYS = 7
+VOLUME_TRAINING_DAYS = 14
+VOLUME_MIN_TRAINING_DAYS = 3
+VOLUME_MIN_MEDIAN_ROWS = 20
+VOLUME_FLOOR = 0.25
+
+
 def not_empty() -> list[Expectation]:
     """An empty table more likely means a missed export than a wrong build: worth a look, but
     not worth holding back the other tables."""
@@ -105,3 +117,33 @@ def declared_types(declared: list[tuple[str, str]]) -> list[Expectation]:
         union all
         (select 'missing', * from declared except all select 'missing', * from actual)""",
     )
+
+
+def volume_anomalies(day_counts: str, group: str) -> str:
+    """The anomalous days of `day_counts` (a query with columns `group`, day, n), zero-row
+    days inside each group's range included."""
+    return f"""
+        with counted as ({day_counts}),
+        days as (
+            select {group}, cast(unnest(generate_series(min(day), max(day), interval 1 day))
+                as date) as day
+            from counted group by {group}
+        ),
+        daily as (
+            select {group}, day, coalesce(counted.n, 0) as n
+            from days left join counted using ({group}, day)
+        ),
+        judged as (
+            select {group}, day, n,
+                median(n) over training as usual,
+                count(*) over training as training_days,
+                max(day) over (partition by {group}) as newest
+            from daily
+            window training as (partition by {group} order by day
+                rows between {VOLUME_TRAINING_DAYS} preceding and 1 preceding)
+        )
+        select {group}, day, n, usual from judged
+        where day > newest - {VOLUME_DETECTION_DAYS}
+          and training_days >= {VOLUME_MIN_TRAINING_DAYS}
+          and usual >= {VOLUME_MIN_MEDIAN_ROWS}
+          and n < {VOLUME_FLOOR} * usual"""

@@ -14,8 +14,7 @@ from __future__ import annotations
 import great_expectations as gx
 from great_expectations.expectations import Expectation
 
-from data_quality.expect import declared_types, no_rows, not_null
-from data_quality.suites import volume_anomalies
+from data_quality.expect import declared_types, no_rows, not_null, volume_anomalies
 from sharesignal.config import SOURCES
 from sharesignal.ingest.formats import tables_of
 from sharesignal.ingest.rules import RULES

@@ -169,12 +169,13 @@ def test_a_partition_with_90_percent_fewer_rows_is_a_volume_anomaly(
 
 
 def test_a_rerun_partition_is_judged_by_its_latest_load(ingested: Path, tmp_path: Path) -> None:
-    # An earlier load of the last day was truncated; the re-run that replaced it was not.
+    # An earlier load of the last day was truncated and did not balance (5 rows read, 1
+    # loaded); the re-run that replaced it did both right. Judging every load would fail.
     path = _copy(
         ingested,
         tmp_path,
         "insert into raw._load_log select 'load-early', source, partition_date, source_file, "
-        "file_sha256, loaded_at - interval 1 hour, 1, 1, 0, status, message, new_fields "
+        "file_sha256, loaded_at - interval 1 hour, 5, 1, 0, status, message, new_fields "
         f"from raw._load_log where source = 'web_analytics' and partition_date = '{LAST_DAY}'",
     )
 
