@@ -172,13 +172,13 @@ def run_job(name: str, tags: dict[str, str], scope: str) -> int:
 
 
 def summary_command() -> int:
-    import duckdb
+    from sharesignal import serving
 
     settings = load_settings()
     if not settings.serving_path.exists():
         print(f"nothing published yet: {settings.serving_path} does not exist")
         return 1
-    con = duckdb.connect(str(settings.serving_path), read_only=True)
+    con = serving.connect(settings.serving_path)
     try:
         tables = [
             r[0]

@@ -1,5 +1,7 @@
 """BI readers and publications side by side: readers querying the serving file in a loop
-while the pipeline publishes new versions see no error and never a mixed version."""
+while the pipeline publishes new versions see no error and never a mixed version; and
+`sharesignal.serving.connect`, which readers open the file with, opens again when a version
+was swapped in while it was opening, and only then."""
 
 import json
 import subprocess
@@ -8,12 +10,15 @@ import time
 from pathlib import Path
 
 import duckdb
+import pytest
 
+from sharesignal import serving
 from sharesignal.publish import publish_marts
 
 READERS = 8
 PUBLICATIONS = 5
 ROWS_PER_VERSION = 300_000
+TABLES = ["version_marker", "fct_shares"]
 
 # A reader: open the file read-only, read the version marker and the fact table in one
 # connection, check they belong together, close; until the stop file appears. Prints what it
@@ -21,13 +26,13 @@ ROWS_PER_VERSION = 300_000
 READER = """
 import json, sys, time
 from pathlib import Path
-import duckdb
+from sharesignal.serving import connect
 
 serving, stop, rows_per_version = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 queries, errors, versions = 0, [], set()
 while not stop.exists():
     try:
-        con = duckdb.connect(str(serving), read_only=True)
+        con = connect(serving)
         try:
             version = con.execute("select version from version_marker").fetchone()[0]
             shares = con.execute("select count(*) from fct_shares").fetchone()[0]
@@ -61,8 +66,7 @@ def test_readers_see_no_error_and_whole_versions_while_versions_are_published(tm
     warehouses = [tmp_path / f"warehouse-{v}.duckdb" for v in range(PUBLICATIONS + 1)]
     for version, warehouse in enumerate(warehouses):
         make_warehouse(warehouse, version)
-    tables = ["version_marker", "fct_shares"]
-    publish_marts(warehouses[0], serving, "marts", tables)
+    publish_marts(warehouses[0], serving, "marts", TABLES)
 
     readers = [
         subprocess.Popen(
@@ -75,7 +79,7 @@ def test_readers_see_no_error_and_whole_versions_while_versions_are_published(tm
     try:
         time.sleep(1.0)  # every reader is in its loop before the first swap
         for warehouse in warehouses[1:]:
-            publish_marts(warehouse, serving, "marts", tables)
+            publish_marts(warehouse, serving, "marts", TABLES)
             time.sleep(0.3)
     finally:
         stop.touch()
@@ -86,3 +90,70 @@ def test_readers_see_no_error_and_whole_versions_while_versions_are_published(tm
     # The readers really overlapped the publications: together they saw old and new versions.
     seen = {version for out in outputs for version in out["versions"]}
     assert {0, PUBLICATIONS} <= seen and len(seen) >= 3, seen
+
+
+def test_connect_opens_again_when_a_version_is_swapped_in_while_it_fails_to_open(
+    tmp_path, monkeypatch
+):
+    serving_path, attempts = _two_versions(tmp_path)
+    real_connect = duckdb.connect
+
+    def swap_then_fail_once(path, read_only=False):
+        if not read_only:  # the publication's own writes
+            return real_connect(path, read_only=read_only)
+        attempts.append(path)
+        if len(attempts) == 1:
+            publish_marts(tmp_path / "warehouse-1.duckdb", serving_path, "marts", TABLES)
+            raise duckdb.IOException("IO Error: Metadata block index 191 exceeds count 64")
+        return real_connect(path, read_only=read_only)
+
+    monkeypatch.setattr(duckdb, "connect", swap_then_fail_once)
+    con = serving.connect(serving_path)
+    assert con.execute("select version from version_marker").fetchone()[0] == 1
+    con.close()
+    assert len(attempts) == 2
+
+
+def test_connect_does_not_keep_a_connection_opened_across_a_swap(tmp_path, monkeypatch):
+    serving_path, attempts = _two_versions(tmp_path)
+    real_connect = duckdb.connect
+
+    def open_then_swap_once(path, read_only=False):
+        if not read_only:  # the publication's own writes
+            return real_connect(path, read_only=read_only)
+        attempts.append(path)
+        con = real_connect(path, read_only=read_only)
+        if len(attempts) == 1:
+            publish_marts(tmp_path / "warehouse-1.duckdb", serving_path, "marts", TABLES)
+        return con
+
+    monkeypatch.setattr(duckdb, "connect", open_then_swap_once)
+    con = serving.connect(serving_path)
+    assert con.execute("select version from version_marker").fetchone()[0] == 1
+    con.close()
+    assert len(attempts) == 2
+
+
+def test_connect_raises_at_once_when_no_version_was_swapped_in(tmp_path, monkeypatch):
+    broken = tmp_path / "marts.duckdb"
+    broken.write_bytes(b"not a database" * 1000)
+    attempts = []
+    real_connect = duckdb.connect
+
+    def counted(path, read_only=False):
+        attempts.append(path)
+        return real_connect(path, read_only=read_only)
+
+    monkeypatch.setattr(duckdb, "connect", counted)
+    with pytest.raises(duckdb.Error):
+        serving.connect(broken)
+    assert len(attempts) == 1
+
+
+def _two_versions(tmp_path: Path) -> tuple[Path, list]:
+    """A serving file holding version 0, and a warehouse with version 1 ready to publish."""
+    serving_path = tmp_path / "serving" / "marts.duckdb"
+    for version in (0, 1):
+        make_warehouse(tmp_path / f"warehouse-{version}.duckdb", version)
+    publish_marts(tmp_path / "warehouse-0.duckdb", serving_path, "marts", TABLES)
+    return serving_path, []
