@@ -1,14 +1,16 @@
 """dbt models as Dagster assets: staging → intermediate → marts, with dbt tests as checks."""
 
-import json
+import os
+import shutil
 from collections.abc import Mapping
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, TimeWindow
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
-from sharesignal.config import DBT_PROJECT_DIR
+from sharesignal.config import DBT_PROJECT_DIR, load_settings
 from sharesignal.crash import crash_point
 
 from .partitions import daily_partitions, single_run
@@ -41,14 +43,46 @@ def layer_of(dbt_resource_props: Mapping[str, Any]) -> str:
     return dbt_resource_props["fqn"][1]
 
 
-def dbt_build_args(window: TimeWindow) -> list[str]:
-    """The dbt command for a run over a partition window (end exclusive in Dagster,
-    inclusive in our dbt vars)."""
-    dbt_vars = {
-        "min_date": window.start.date().isoformat(),
-        "max_date": (window.end - timedelta(days=1)).date().isoformat(),
+def dbt_window(window: TimeWindow) -> dict[str, str]:
+    """The environment that gives dbt's models a run's partition window (end exclusive in
+    Dagster, inclusive in dbt; the macros in dbt_project/macros/partition_window.sql). Not
+    --vars: changed vars make dbt parse the whole project again on every run."""
+    return {
+        "SHARESIGNAL_MIN_DATE": window.start.date().isoformat(),
+        "SHARESIGNAL_MAX_DATE": (window.end - timedelta(days=1)).date().isoformat(),
     }
-    return ["build", "--vars", json.dumps(dbt_vars)]
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+# dbt's files of the latest runs (compiled SQL, run_results.json) kept for a person to read.
+DBT_RUNS_KEPT = 5
+
+
+def new_dbt_target(dbt_dir: Path, run_id: str) -> Path:
+    """A target folder for this run's dbt files under the home (not the code checkout), with
+    the home's partial parse state in it, so dbt parses only what changed since the last run;
+    older runs' folders beyond the latest DBT_RUNS_KEPT are deleted."""
+    runs = dbt_dir / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    previous = sorted(runs.iterdir(), key=lambda folder: folder.stat().st_mtime)
+    for folder in previous[: max(len(previous) - (DBT_RUNS_KEPT - 1), 0)]:
+        shutil.rmtree(folder, ignore_errors=True)
+    target = runs / run_id
+    target.mkdir(exist_ok=True)
+    state = dbt_dir / PARTIAL_PARSE
+    if state.exists():
+        shutil.copy(state, target / PARTIAL_PARSE)
+    return target
+
+
+def keep_partial_parse(target: Path, dbt_dir: Path) -> None:
+    """Keep the parse state this run's dbt wrote, for the next run (replaced atomically: a
+    run killed meanwhile leaves the previous state)."""
+    written = target / PARTIAL_PARSE
+    if written.exists():
+        partial = dbt_dir / f".{PARTIAL_PARSE}.tmp"
+        shutil.copy(written, partial)
+        os.replace(partial, dbt_dir / PARTIAL_PARSE)
 
 
 @dbt_assets(
@@ -59,7 +93,14 @@ def dbt_build_args(window: TimeWindow) -> list[str]:
     backfill_policy=single_run,
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
-    events = dbt.cli(dbt_build_args(context.partition_time_window), context=context).stream()
-    for number, event in enumerate(events, start=1):
-        crash_point(f"dbt:event:{number}")
-        yield event
+    dbt_dir = load_settings().home / "dbt"
+    target = new_dbt_target(dbt_dir, context.run.run_id)
+    # dbt is a subprocess: it inherits this process's environment.
+    os.environ.update(dbt_window(context.partition_time_window))
+    events = dbt.cli(["build"], context=context, target_path=target).stream()
+    try:
+        for number, event in enumerate(events, start=1):
+            crash_point(f"dbt:event:{number}")
+            yield event
+    finally:
+        keep_partial_parse(target, dbt_dir)

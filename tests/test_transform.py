@@ -1,11 +1,23 @@
-"""The dbt command built for a partition window, tested without a warehouse."""
+"""How the dbt asset runs dbt: the partition window it passes, where dbt's files go, and that
+dbt's partial parse survives from one run to the next (a full parse costs seconds per run)."""
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from dagster import TimeWindow
 
-from orchestration.transform import dbt_build_args
+from orchestration.transform import (
+    DBT_RUNS_KEPT,
+    PARTIAL_PARSE,
+    dbt_window,
+    keep_partial_parse,
+    new_dbt_target,
+)
+from sharesignal.config import DBT_PROJECT_DIR
 
 
 def window(start: str, end: str) -> TimeWindow:
@@ -16,13 +28,69 @@ def window(start: str, end: str) -> TimeWindow:
 
 
 def test_one_partition_becomes_a_one_day_inclusive_window():
-    args = dbt_build_args(window("2026-10-03", "2026-10-04"))
-
-    assert args[:2] == ["build", "--vars"]
-    assert json.loads(args[2]) == {"min_date": "2026-10-03", "max_date": "2026-10-03"}
+    assert dbt_window(window("2026-10-03", "2026-10-04")) == {
+        "SHARESIGNAL_MIN_DATE": "2026-10-03",
+        "SHARESIGNAL_MAX_DATE": "2026-10-03",
+    }
 
 
 def test_a_backfill_range_passes_its_first_and_last_day():
-    args = dbt_build_args(window("2026-10-01", "2026-10-31"))
+    assert dbt_window(window("2026-10-01", "2026-10-31")) == {
+        "SHARESIGNAL_MIN_DATE": "2026-10-01",
+        "SHARESIGNAL_MAX_DATE": "2026-10-30",
+    }
 
-    assert json.loads(args[2]) == {"min_date": "2026-10-01", "max_date": "2026-10-30"}
+
+def test_a_run_target_starts_from_the_homes_parse_state_and_old_runs_are_deleted(tmp_path):
+    dbt_dir = tmp_path / "dbt"
+    for number in range(DBT_RUNS_KEPT + 2):
+        old = dbt_dir / "runs" / f"run-{number}"
+        old.mkdir(parents=True)
+        os.utime(old, (number, number))
+    (dbt_dir / PARTIAL_PARSE).write_bytes(b"state of the last run")
+
+    target = new_dbt_target(dbt_dir, "new-run")
+
+    assert (target / PARTIAL_PARSE).read_bytes() == b"state of the last run"
+    kept = sorted(p.name for p in (dbt_dir / "runs").iterdir())
+    newest_old = [f"run-{n}" for n in range(DBT_RUNS_KEPT + 2)][-(DBT_RUNS_KEPT - 1) :]
+    assert kept == sorted([*newest_old, "new-run"])
+
+
+def test_the_parse_state_a_run_wrote_is_kept_for_the_next(tmp_path):
+    dbt_dir, target = tmp_path / "dbt", tmp_path / "dbt" / "runs" / "one"
+    target.mkdir(parents=True)
+    keep_partial_parse(target, dbt_dir)
+    assert not (dbt_dir / PARTIAL_PARSE).exists(), "nothing written, nothing kept"
+
+    (target / PARTIAL_PARSE).write_bytes(b"new state")
+    keep_partial_parse(target, dbt_dir)
+    assert (dbt_dir / PARTIAL_PARSE).read_bytes() == b"new state"
+    assert [p.name for p in dbt_dir.iterdir() if p.is_file()] == [PARTIAL_PARSE]
+
+
+def dbt_parse(home: Path, target: Path, run_window: TimeWindow) -> dict:
+    """`dbt parse` as a run over `run_window` would parse; dbt's parse statistics."""
+    dbt = Path(sys.executable).parent / "dbt"
+    done = subprocess.run(
+        [str(dbt), "parse", "--profiles-dir", ".", "--target-path", str(target)],
+        cwd=DBT_PROJECT_DIR,
+        env=os.environ | {"SHARESIGNAL_HOME": str(home)} | dbt_window(run_window),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads((target / "perf_info.json").read_text())
+
+
+def test_the_next_days_run_parses_only_the_models_that_read_the_window(tmp_path):
+    dbt_dir = tmp_path / "dbt"
+    first = new_dbt_target(dbt_dir, "first")
+    dbt_parse(tmp_path, first, window("2026-10-01", "2026-10-31"))
+    keep_partial_parse(first, dbt_dir)
+
+    following = new_dbt_target(dbt_dir, "following")
+    parse = dbt_parse(tmp_path, following, window("2026-10-31", "2026-11-01"))
+
+    assert parse["is_partial_parse_enabled"]
+    assert 0 < parse["parsed_path_count"] <= 5 < parse["path_count"], parse

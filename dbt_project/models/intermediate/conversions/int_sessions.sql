@@ -20,7 +20,7 @@
 --   from `session_lookback_days` (3) before min_date on, so late events (GA4 exports are
 --   revised for up to 72 hours) join their session; sessions starting before that are left
 --   as they were. Full refresh rebuilds everything.
-{%- set cutoff = dbt.dateadd('day', -var('session_lookback_days', 3), "cast('" ~ var('min_date') ~ "' as date)") %}
+{%- set cutoff = dbt.dateadd('day', -var('session_lookback_days', 3), "cast('" ~ partition_min_date() ~ "' as date)") %}
 with
 
 events as (
@@ -33,8 +33,8 @@ events as (
         and event_at >= {{ dbt.dateadd('day', -1, cutoff) }}
         and user_pseudo_id in (
             select user_pseudo_id from {{ ref('stg_web_analytics__events') }}
-            where event_date between cast('{{ var("min_date") }}' as date)
-                and cast('{{ var("max_date") }}' as date)
+            where event_date between cast('{{ partition_min_date() }}' as date)
+                and cast('{{ partition_max_date() }}' as date)
         )
     {% endif %}
 

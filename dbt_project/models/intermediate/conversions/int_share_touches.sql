@@ -25,7 +25,7 @@
 -- share at most `click_to_session_minutes` (30) before it (`click_id`): the trail.
 --
 -- Incremental: touches on or after `session_lookback_days` before min_date are rebuilt.
-{%- set cutoff = dbt.dateadd('day', -var('session_lookback_days', 3), "cast('" ~ var('min_date') ~ "' as date)") %}
+{%- set cutoff = dbt.dateadd('day', -var('session_lookback_days', 3), "cast('" ~ partition_min_date() ~ "' as date)") %}
 {%- set skew = var('touch_clock_skew_seconds', 60) %}
 with
 
