@@ -125,8 +125,14 @@ def scale_section(scale: dict) -> list[str]:
         f"### {shares:,} shares",
         "",
         f"Generation (not part of the pipeline): {generation['seconds']:,.1f} s, "
-        f"peak {generation['peak_rss_bytes'] / MIB:,.0f} MiB; {ingest_rows:,} landing records "
-        "loaded.",
+        f"peak {generation['peak_rss_bytes'] / MIB:,.0f} MiB"
+        + (
+            " (a day at a time: the same accounts and catalog every day, each day with 1/31 of "
+            "the shares)"
+            if scale.get("generated_by_day")
+            else ""
+        )
+        + f"; {ingest_rows:,} landing records loaded.",
         "",
         "| stage | wall: median (min–max) | peak RSS | throughput | floor | ours ÷ floor |",
         "|---|---|---:|---:|---:|---:|",
