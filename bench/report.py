@@ -218,6 +218,13 @@ def write_report(results: dict, output: Path) -> None:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['os']}, "
         f"Python {m['python']}; {versions}.",
         "",
+        "Settings: "
+        + (
+            ", ".join(f"`{k}={v}`" for k, v in m.get("settings", {}).items())
+            or "the defaults (no `SHARESIGNAL_*` variable set)"
+        )
+        + ".",
+        "",
         "## Targets",
         "",
         *targets(results),

@@ -267,6 +267,13 @@ def machine() -> dict:
         "python": platform.python_version(),
         "commit": commit,
         "versions": {p: version(p) for p in packages} | {p: _version_or_none(p) for p in optional},
+        # Our settings in the environment the pipeline ran with (e.g. a DuckDB memory limit);
+        # not the home: each run gets its own.
+        "settings": {
+            k: v
+            for k, v in sorted(os.environ.items())
+            if k.startswith("SHARESIGNAL_") and k != "SHARESIGNAL_HOME"
+        },
     }
 
 
