@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from sharesignal.config import DBT_PROJECT_DIR, SOURCES
+from sharesignal.config import DBT_PROJECT_DIR, SOURCES, load_settings
 
 MARTS_SCHEMA = "marts"
 
@@ -32,7 +32,10 @@ def ingest(home: Path, start: date, end: date) -> dict:
     from sharesignal.ingest import ingest_partition
 
     loads = []
-    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+    memory_limit = load_settings().duckdb_memory_limit  # as the warehouse resource opens it
+    with duckdb.connect(
+        str(home / "warehouse.duckdb"), config={"memory_limit": memory_limit}
+    ) as con:
         for source in SOURCES:
             day = start
             while day <= end:

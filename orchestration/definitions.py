@@ -37,7 +37,9 @@ defs = Definitions(
     schedules=[daily_schedule],
     sensors=[landing_sensor, freshness_sensor],
     resources={
-        "warehouse": Warehouse(path=str(settings.warehouse_path)),
+        "warehouse": Warehouse(
+            path=str(settings.warehouse_path), memory_limit=settings.duckdb_memory_limit
+        ),
         # dbt is installed beside this interpreter, which need not be on PATH.
         "dbt": DbtCliResource(
             project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")

@@ -6,6 +6,8 @@ from contextlib import contextmanager
 import duckdb
 from dagster import ConfigurableResource
 
+from sharesignal.config import DEFAULT_DUCKDB_MEMORY_LIMIT
+
 
 class Warehouse(ConfigurableResource):
     """The DuckDB file that ingest writes and dbt builds on.
@@ -15,10 +17,14 @@ class Warehouse(ConfigurableResource):
     """
 
     path: str
+    # DuckDB's memory_limit for this process's connections (SHARESIGNAL_DUCKDB_MEMORY_LIMIT).
+    memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(self.path, read_only=read_only)
+        con = duckdb.connect(
+            self.path, read_only=read_only, config={"memory_limit": self.memory_limit}
+        )
         try:
             yield con
         finally:

@@ -38,6 +38,8 @@ DEV_PSEUDONYM_KEY = "sharesignal-dev-pseudonym-key-not-secret"
 
 # Previous serving files kept beside the current one (SHARESIGNAL_SERVING_VERSIONS).
 DEFAULT_SERVING_VERSIONS = 3
+# DuckDB's own default: up to 80% of the machine's memory, spilling to disk beyond it.
+DEFAULT_DUCKDB_MEMORY_LIMIT = "80%"
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,9 @@ class Settings:
     pseudonym_key: str = field(default=DEV_PSEUDONYM_KEY, repr=False)
     # How many replaced serving files to keep under serving/versions/.
     serving_versions: int = DEFAULT_SERVING_VERSIONS
+    # Caps DuckDB where the pipeline writes the warehouse: ingest, and the dbt build (whose
+    # profile reads the same variable).
+    duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
 
     @property
     def uses_dev_pseudonym_key(self) -> bool:
@@ -103,11 +108,13 @@ def load_settings() -> Settings:
     serving_versions = int(versions) if versions else DEFAULT_SERVING_VERSIONS
     if serving_versions < 0:
         raise ValueError(f"SHARESIGNAL_SERVING_VERSIONS must be >= 0, not {serving_versions}")
+    memory_limit = os.environ.get("SHARESIGNAL_DUCKDB_MEMORY_LIMIT", "").strip()
     return Settings(
         home=home,
         partitions_start=start,
         pseudonym_key=pseudonym_key,
         serving_versions=serving_versions,
+        duckdb_memory_limit=memory_limit or DEFAULT_DUCKDB_MEMORY_LIMIT,
     )
 
 
