@@ -127,8 +127,8 @@ def scale_section(scale: dict) -> list[str]:
         f"Generation (not part of the pipeline): {generation['seconds']:,.1f} s, "
         f"peak {generation['peak_rss_bytes'] / MIB:,.0f} MiB"
         + (
-            " (a day at a time: the same accounts and catalog every day, each day with 1/31 of "
-            "the shares)"
+            " (a day at a time: 31 one-day worlds, each with 1/31 of the shares; account ids "
+            "differ from day to day and no opportunities are generated, see performance.md)"
             if scale.get("generated_by_day")
             else ""
         )

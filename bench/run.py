@@ -119,9 +119,10 @@ def module(name: str, *args: str) -> list[str]:
 def generate_world(home: Path, shares: int, max_world_shares: int) -> Measurement:
     """The world of `shares` over the 31 days, in `home/landing`. The generator holds a whole
     world in memory (about 4.3 GiB per million shares), so a larger one is generated a day
-    at a time: the same business (same seed, accounts and catalog), each day with its share
-    of the activity, ids apart since they carry their timestamps. Its time is the sum of
-    the days, its peak memory the largest day's."""
+    at a time: 31 one-day worlds of the same configuration, each with 1/31 of the shares.
+    Account ids differ from day to day and a one-day world has no opportunities yet, so
+    trust and attribution see less history than in one 31-day world; the volumes are the
+    same. Its time is the sum of the days, its peak memory the largest day's."""
     command = sharesignal("generate", "--quiet")
     if shares <= max_world_shares:
         return measured(
