@@ -92,42 +92,28 @@ def test_readers_see_no_error_and_whole_versions_while_versions_are_published(tm
     assert {0, PUBLICATIONS} <= seen and len(seen) >= 3, seen
 
 
-def test_connect_opens_again_when_a_version_is_swapped_in_while_it_fails_to_open(
-    tmp_path, monkeypatch
+@pytest.mark.parametrize(
+    "open_fails", [True, False], ids=["the open fails", "the open succeeds with a mix"]
+)
+def test_connect_opens_again_when_a_version_is_swapped_in_while_it_opens(
+    tmp_path, monkeypatch, open_fails
 ):
     serving_path, attempts = _two_versions(tmp_path)
     real_connect = duckdb.connect
 
-    def swap_then_fail_once(path, read_only=False):
+    def swap_during_first_open(path, read_only=False):
         if not read_only:  # the publication's own writes
             return real_connect(path, read_only=read_only)
         attempts.append(path)
-        if len(attempts) == 1:
-            publish_marts(tmp_path / "warehouse-1.duckdb", serving_path, "marts", TABLES)
+        if len(attempts) > 1:
+            return real_connect(path, read_only=read_only)
+        con = None if open_fails else real_connect(path, read_only=read_only)
+        publish_marts(tmp_path / "warehouse-1.duckdb", serving_path, "marts", TABLES)
+        if open_fails:
             raise duckdb.IOException("IO Error: Metadata block index 191 exceeds count 64")
-        return real_connect(path, read_only=read_only)
-
-    monkeypatch.setattr(duckdb, "connect", swap_then_fail_once)
-    con = serving.connect(serving_path)
-    assert con.execute("select version from version_marker").fetchone()[0] == 1
-    con.close()
-    assert len(attempts) == 2
-
-
-def test_connect_does_not_keep_a_connection_opened_across_a_swap(tmp_path, monkeypatch):
-    serving_path, attempts = _two_versions(tmp_path)
-    real_connect = duckdb.connect
-
-    def open_then_swap_once(path, read_only=False):
-        if not read_only:  # the publication's own writes
-            return real_connect(path, read_only=read_only)
-        attempts.append(path)
-        con = real_connect(path, read_only=read_only)
-        if len(attempts) == 1:
-            publish_marts(tmp_path / "warehouse-1.duckdb", serving_path, "marts", TABLES)
         return con
 
-    monkeypatch.setattr(duckdb, "connect", open_then_swap_once)
+    monkeypatch.setattr(duckdb, "connect", swap_during_first_open)
     con = serving.connect(serving_path)
     assert con.execute("select version from version_marker").fetchone()[0] == 1
     con.close()
