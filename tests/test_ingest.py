@@ -201,6 +201,50 @@ def test_rerunning_a_partition_leaves_identical_tables(con, tmp_path: Path) -> N
     ]
 
 
+def test_files_prepared_at_once_load_as_if_one_at_a_time(tmp_path: Path) -> None:
+    """A partition's files are prepared on as many cursors as DuckDB has threads; the raw
+    tables, rejects and load log come out as with one thread, in file and line order."""
+    landing = tmp_path / "landing"
+    pages = [line for fixture in X_FIXTURES for line in fixture.read_text().splitlines()]
+    for number, page in enumerate(pages, start=1):
+        land(landing, "x", f"posts-{number:04d}.jsonl", f"{page}\n{page[: len(page) // 2]}\n")
+    land(landing, "x", "posts-9999.jsonl", f"{pages[0]}\n{pages[0][: len(pages[0]) // 2]}\n")
+
+    def loaded_with(threads: int) -> list[list[tuple]]:
+        with duckdb.connect(str(tmp_path / f"threads-{threads}.duckdb")) as con:
+            con.execute(f"SET threads = {threads}")
+            ingest_partition(con, "x", DAY, landing, "load-1")
+            return [
+                table(con, f"SELECT * FROM {name}")  # physical order, not sorted
+                for name in ("raw.x_posts", "raw.x_users", "raw._rejects")
+            ] + [table(con, "SELECT * EXCLUDE (loaded_at) FROM raw._load_log ORDER BY ALL")]
+
+    one, two = loaded_with(1), loaded_with(2)
+
+    assert len(pages) >= 4
+    assert two == one
+    posts, users, rejects, log = two
+    assert [(row[2], row[3]) for row in posts] == sorted((row[2], row[3]) for row in posts)
+    assert len(rejects) == len(pages) and users
+    assert [row[8] for row in log] == ["partial"] * len(pages) + ["duplicate"]
+
+
+def test_a_warehouse_from_an_older_version_gets_the_new_columns(con, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    land(landing, "clicks", "clicks-0001.jsonl", '{"h":"a","t":1}\n')
+    ingest_partition(con, "clicks", DAY, landing, "load-1")
+    con.execute("ALTER TABLE raw.clicks DROP COLUMN _extra")
+    con.execute("ALTER TABLE raw._load_log DROP COLUMN new_fields")
+
+    land(landing, "clicks", "clicks-0001.jsonl", '{"h":"a","t":1,"new":2}\n')
+    ingest_partition(con, "clicks", DAY, landing, "load-2")
+
+    assert table(con, "SELECT _extra FROM raw.clicks") == [('{"new":2}',)]
+    assert table(con, "SELECT new_fields FROM raw._load_log WHERE load_id = 'load-2'") == [
+        (["clicks.new"],)
+    ]
+
+
 def test_truncated_line_is_rejected_and_the_rest_loads(con, tmp_path: Path) -> None:
     pages = (REAL / "x_api_v2" / "two_tweets.jsonl").read_text().splitlines()
     good = pages[0]

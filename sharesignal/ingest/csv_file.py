@@ -25,7 +25,6 @@ RECORDS = "ingest_csv_records"
 _READ = "ingest_csv_read"
 _ERRORS = "ingest_csv_errors"
 _SCANS = "ingest_csv_scans"
-TEMP_TABLES = (RECORDS, _READ, _ERRORS, _SCANS)
 
 
 def prepare_csv(

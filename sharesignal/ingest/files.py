@@ -20,7 +20,6 @@ BAD_LINES_TABLE = "ingest_bad_lines"  # (line_no, reason, original): the unreada
 _READ = "ingest_read"
 _ERRORS = "ingest_read_errors"
 _SCANS = "ingest_read_scans"
-TEMP_TABLES = (LINES_TABLE, BAD_LINES_TABLE, _READ, _ERRORS, _SCANS)
 
 # One NDJSON line can hold a whole API page (100 tweets with their includes); a 10 MB line
 # is ordinary for a GA4 or X export.

@@ -28,12 +28,6 @@ from sharesignal.ingest.tables import RAW_TABLES
 
 UNITS = "ingest_units"
 RECORDS = "ingest_records"
-TEMP_TABLES = (
-    *(f"{UNITS}_{part}" for part in ("parsed", "document", "kinds")),
-    UNITS,
-    RECORDS,
-    *files.TEMP_TABLES,
-)
 
 # What a JSON value is, in words a person reads.
 _KIND = """CASE json_type({0}) WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'array'

@@ -2,6 +2,8 @@
 
 Everything that can fail on a bad file happens here, before the transaction that
 publishes the partition, so a bad file becomes rejects instead of aborting the load.
+A file is prepared on one cursor: its working tables are temporary tables of that cursor
+(gone when it closes); its rows go to the cursor's scratch tables.
 """
 
 from __future__ import annotations
@@ -11,8 +13,6 @@ from pathlib import Path
 from sharesignal.ingest import csv_file, json_file
 from sharesignal.ingest.batch import Batch, FileLoad
 from sharesignal.ingest.formats import FORMATS, JsonExport
-
-TEMP_TABLES = json_file.TEMP_TABLES + csv_file.TEMP_TABLES
 
 
 def prepare_file(batch: Batch, path: Path) -> FileLoad:

@@ -81,21 +81,43 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create schema `raw` and every raw table that does not exist yet, and add the columns
     a warehouse made by an older version lacks (rows are always inserted by name)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    # Every partition load calls this: one look at the catalog, DDL only for what is missing.
+    existing = set(
+        con.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name = 'raw'"
+        ).fetchall()
+    )
     tables = RAW_TABLES | {"_load_log": LOAD_LOG, "_rejects": REJECTS}
     for name, columns in tables.items():
-        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({_ddl(columns)})")
+        if not any(table == name for table, _ in existing):
+            con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({_ddl(columns)})")
         for column, sql_type in columns:
-            con.execute(f'ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS "{column}" {sql_type}')
+            if (name, column) not in existing:
+                con.execute(
+                    f'ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS "{column}" {sql_type}'
+                )
 
 
 # Scratch tables of raw tables also hold, while a file is checked, why a record is rejected
 # and its original text; rejected records then move to the rejects.
 CHECK: Columns = (("_reason", "VARCHAR"), ("_record", "VARCHAR"))
 
+# An in-memory database attached beside the warehouse: unlike temporary tables, which belong
+# to one connection, its tables are seen by every cursor of the process, so files can be
+# prepared on several cursors at once and published by one.
+SCRATCH_DB = "ingest_scratch"
 
-def create_scratch_table(con: duckdb.DuckDBPyConnection, name: str, columns: Columns) -> str:
-    """An empty temporary table shaped like a raw table, where one partition's rows are
-    prepared before the transaction that publishes them. Returns its name."""
-    scratch = f"ingest_scratch_{name.lstrip('_')}"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {scratch} ({_ddl(columns)})")
+
+def attach_scratch(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {SCRATCH_DB}")
+
+
+def create_scratch_table(
+    con: duckdb.DuckDBPyConnection, name: str, columns: Columns, prefix: str = ""
+) -> str:
+    """An empty table shaped like a raw table in the scratch database, where one partition's
+    rows are prepared before the transaction that publishes them. Returns its name."""
+    scratch = f"{SCRATCH_DB}.{prefix}{name.lstrip('_')}"
+    con.execute(f"CREATE OR REPLACE TABLE {scratch} ({_ddl(columns)})")
     return scratch
