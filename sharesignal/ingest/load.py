@@ -177,13 +177,13 @@ def _duplicate(source_file: str, original: str, sha256: str) -> FileLoad:
 
 
 def _publish(con: duckdb.DuckDBPyConnection, batches: list[Batch], loads: list[FileLoad]) -> None:
-    first = batches[0]
+    partition = batches[0]  # every batch is of the same source and date
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     log_rows = [
         (
-            first.load_id,
-            first.source,
-            first.partition_date,
+            partition.load_id,
+            partition.source,
+            partition.partition_date,
             load.source_file,
             load.file_sha256,
             loaded_at,
@@ -203,9 +203,9 @@ def _publish(con: duckdb.DuckDBPyConnection, batches: list[Batch], loads: list[F
 
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in first.scratch:
+        for table in partition.scratch:
             con.execute(
-                f"DELETE FROM raw.{table} WHERE _partition_date = ?", [first.partition_date]
+                f"DELETE FROM raw.{table} WHERE _partition_date = ?", [partition.partition_date]
             )
             # In file and line order, whichever cursor prepared a file.
             con.execute(
@@ -215,7 +215,7 @@ def _publish(con: duckdb.DuckDBPyConnection, batches: list[Batch], loads: list[F
             )
         con.execute(
             "DELETE FROM raw._rejects WHERE source = ? AND partition_date = ?",
-            [first.source, first.partition_date],
+            [partition.source, partition.partition_date],
         )
         con.execute(
             "INSERT INTO raw._rejects BY NAME "

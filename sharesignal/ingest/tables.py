@@ -82,18 +82,19 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     a warehouse made by an older version lacks (rows are always inserted by name)."""
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     # Every partition load calls this: one look at the catalog, DDL only for what is missing.
-    existing = set(
-        con.execute(
-            "SELECT table_name, column_name FROM duckdb_columns() "
-            "WHERE database_name = current_database() AND schema_name = 'raw'"
-        ).fetchall()
-    )
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() "
+        "WHERE database_name = current_database() AND schema_name = 'raw'"
+    ).fetchall():
+        present.setdefault(table, set()).add(column)
     tables = RAW_TABLES | {"_load_log": LOAD_LOG, "_rejects": REJECTS}
     for name, columns in tables.items():
-        if not any(table == name for table, _ in existing):
+        if name not in present:
             con.execute(f"CREATE TABLE IF NOT EXISTS raw.{name} ({_ddl(columns)})")
+            continue
         for column, sql_type in columns:
-            if (name, column) not in existing:
+            if column not in present[name]:
                 con.execute(
                     f'ALTER TABLE raw.{name} ADD COLUMN IF NOT EXISTS "{column}" {sql_type}'
                 )
