@@ -56,43 +56,42 @@ candidates as (
 
 ),
 
--- Every candidate opens a window [shared_at, shared_at + window]; count its accounts.
+-- Every candidate opens a window [shared_at, shared_at + window]; count its accounts. A frame
+-- over the key's shares in time order rather than a self-join: one root or link can hold
+-- thousands of shares, and pairing each with every other is quadratic.
 windows as (
 
     select
-        opener.share_id as opener_share_id,
-        opener.burst_key,
-        opener.shared_at as window_start,
-        count(distinct others.account_key) as window_accounts
-
-    from candidates as opener
-    inner join candidates as others
-        on opener.burst_key = others.burst_key
-        and others.shared_at >= opener.shared_at
-        and others.shared_at <= {{ dbt.dateadd('second', window_seconds, 'opener.shared_at') }}
-    group by opener.share_id, opener.burst_key, opener.shared_at
-
-),
-
-burst_windows as (
-
-    select * from windows where window_accounts >= {{ min_accounts }}
-
-),
-
-members as (
-
-    select distinct
-        candidates.share_id,
-        candidates.burst_key,
-        candidates.shared_at
+        *,
+        count(distinct account_key) over (
+            partition by burst_key
+            order by shared_at
+            range between current row and interval {{ window_seconds }} second following
+        ) as window_accounts
 
     from candidates
-    inner join burst_windows
-        on candidates.burst_key = burst_windows.burst_key
-        and candidates.shared_at >= burst_windows.window_start
-        and candidates.shared_at
-            <= {{ dbt.dateadd('second', window_seconds, 'burst_windows.window_start') }}
+
+),
+
+-- A share is in a burst when a burst window holds it: one opened at most a window earlier.
+members as (
+
+    select
+        share_id,
+        burst_key,
+        shared_at
+
+    from (
+        select
+            *,
+            count(case when window_accounts >= {{ min_accounts }} then 1 end) over (
+                partition by burst_key
+                order by shared_at
+                range between interval {{ window_seconds }} second preceding and current row
+            ) as burst_windows_holding
+        from windows
+    ) as held
+    where burst_windows_holding > 0
 
 ),
 
@@ -128,21 +127,25 @@ authored as (
 
 ),
 
+-- The accounts that posted the same words within a window either side, the post's own
+-- included (so at least one other account is needed, whatever the threshold).
 co_posted as (
 
     select
-        authored.share_id
+        share_id
 
-    from authored
-    inner join authored as others
-        on authored.text_fingerprint = others.text_fingerprint
-        and authored.account_key != others.account_key
-        and others.shared_at
-            >= {{ dbt.dateadd('second', -window_seconds, 'authored.shared_at') }}
-        and others.shared_at
-            <= {{ dbt.dateadd('second', window_seconds, 'authored.shared_at') }}
-    group by authored.share_id
-    having count(distinct others.account_key) + 1 >= {{ co_post_min_accounts }}
+    from (
+        select
+            share_id,
+            count(distinct account_key) over (
+                partition by text_fingerprint
+                order by shared_at
+                range between interval {{ window_seconds }} second preceding
+                    and interval {{ window_seconds }} second following
+            ) as accounts_nearby
+        from authored
+    ) as counted
+    where accounts_nearby >= greatest({{ co_post_min_accounts }}, 2)
 
 ),
 
