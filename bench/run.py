@@ -181,12 +181,17 @@ def bench_scale(
         for stage in STAGES:
             args = window if stage in ("ingest", "build") else []
             record(stage, measured(module("bench.stages", stage, "--home", str(home), *args)))
+        # Each warehouse is removed once measured: at 10M shares three of them (~11 GB each)
+        # beside the 30 GB of landing files do not fit a common disk.
+        shutil.rmtree(home)
         home = fresh_home(root, "pipeline", landing)
         record("end_to_end", measured(backfill(FIRST_DAY, LAST_DAY), home))
         record("one_more_day", measured(backfill(NEXT_DAY, NEXT_DAY), home))
+        shutil.rmtree(home)
         floor_db = root / "floor" / "warehouse.duckdb"
         floor = module("bench.floor", "--landing", str(window_landing), "--database", str(floor_db))
         record("floor", measured([*floor, *window]))
+        shutil.rmtree(floor_db.parent)
     # dlt runs once per scale: minutes where ours takes seconds, and with its default
     # INSERT loading, memory that grows past the machine; jsonl load files are the setting
     # a user tuning it would pick.
