@@ -12,3 +12,18 @@
 {% macro partition_max_date() %}
     {{ return(env_var('SHARESIGNAL_MAX_DATE', var('max_date'))) }}
 {% endmacro %}
+
+{#- True for a row of a raw partition in the run's window. -#}
+{% macro in_partition_window(column='_partition_date') %}
+    {{ column }} between cast('{{ partition_min_date() }}' as date)
+        and cast('{{ partition_max_date() }}' as date)
+{% endmacro %}
+
+{#- The pre-hook of a model incremental by raw partition: an incremental run first deletes the
+    window's partitions, then appends what raw holds for them now, so a re-ingested partition
+    replaces its rows (also the ones a corrected export no longer carries). -#}
+{% macro delete_partition_window() %}
+    {%- if is_incremental() -%}
+    delete from {{ this }} where {{ in_partition_window() }}
+    {%- endif -%}
+{% endmacro %}

@@ -1,3 +1,14 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_partition_window() }}"
+    )
+}}
+-- One row per GA4 event. A table incremental by raw partition: the per-event work (parameters
+-- unnested, UTM tags parsed, identifiers pseudonymized) is done once per export date, not by
+-- every model and test that reads the events, and a daily run parses only its own partition.
 with
 
 source as (
@@ -15,6 +26,9 @@ source as (
         list_filter(event_params, lambda p: p.key = 'page_title')[1].value.string_value
             as page_title
     from {{ source('web_analytics', 'web_analytics_events') }}
+    {% if is_incremental() %}
+    where {{ in_partition_window() }}
+    {% endif %}
 
 ),
 
@@ -88,7 +102,8 @@ renamed as (
         ---------- lineage
         _source_file,
         _line,
-        _load_id
+        _load_id,
+        _partition_date
 
     from source
 

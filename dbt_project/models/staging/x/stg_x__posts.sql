@@ -1,66 +1,22 @@
+-- One row per post: its latest version in `stg_x__post_versions` (latest load wins; within it,
+-- a post's own record wins over its copy in includes).
 with
 
-source as (
+versions as (
 
-    select * from {{ source('x', 'x_posts') }}
+    select * from {{ ref('stg_x__post_versions') }}
 
 ),
 
-renamed as (
+latest as (
 
-    select
-        ----------  ids
-        id as post_id,
-        {{ pseudonymize('author_id') }} as account_id,
-        conversation_id,
-        list_filter(referenced_tweets, lambda r: r.type = 'retweeted')[1].id as reshared_post_id,
-        list_filter(referenced_tweets, lambda r: r.type = 'quoted')[1].id as quoted_post_id,
-        list_filter(referenced_tweets, lambda r: r.type = 'replied_to')[1].id
-            as replied_to_post_id,
-
-        ---------- strings
-        -- the text names people (`RT @handle:`, mentions): only what is needed of it stays
-        {{ text_fingerprint('text') }} as text_fingerprint,
-        case
-            when reshared_post_id is not null then 'reshare'
-            when quoted_post_id is not null then 'quote'
-            when replied_to_post_id is not null then 'reply'
-            else 'original'
-        end as share_type,
-        -- a quote's permalink to the quoted post (`x.com/<handle>/status/...`) is no shared
-        -- link, and it names the quoted author
-        list_filter(
-            entities.urls,
-            lambda u: not regexp_matches(u.expanded_url, '^https?://([a-z]+\.)?(twitter|x)\.com/')
-        )[1].expanded_url as shared_url,
-        lang,
-        source as source_app,
-
-        ---------- numerics
-        length(text) as text_length,
-        public_metrics.retweet_count as retweet_count,
-        public_metrics.reply_count as reply_count,
-        public_metrics.like_count as like_count,
-        public_metrics.quote_count as quote_count,
-
-        ---------- booleans
-        _included as is_included,
-
-        ---------- timestamps
-        try_cast(created_at as timestamptz) at time zone 'UTC' as posted_at,
-
-        ---------- lineage
-        _source_file,
-        _line,
-        _load_id
-
-    from source
-    -- latest load wins; within it, a post's own record wins over its copy in includes
+    select * exclude (_partition_date, _item)
+    from versions
     qualify row_number() over (
-        partition by id
-        order by _partition_date desc, _included, _source_file desc, _line desc, _item desc
+        partition by post_id
+        order by _partition_date desc, is_included, _source_file desc, _line desc, _item desc
     ) = 1
 
 )
 
-select * from renamed
+select * from latest
