@@ -1,14 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_partition_window() }}"
-    )
-}}
 -- Every status record the exports carried, one row per raw record, parsed and pseudonymized: a
--- table incremental by raw partition, so a daily run does this work for its export date only.
--- `stg_mastodon__statuses` keeps the latest version of each status.
+-- table incremental by raw partition (dbt_project.yml), so a daily run does this work for its
+-- export date only. `stg_mastodon__statuses` keeps the latest version of each status.
 with
 
 source as (

@@ -1,14 +1,6 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_partition_window() }}"
-    )
-}}
--- One row per GA4 event. A table incremental by raw partition: the per-event work (parameters
--- unnested, UTM tags parsed, identifiers pseudonymized) is done once per export date, not by
--- every model and test that reads the events, and a daily run parses only its own partition.
+-- One row per GA4 event. A table incremental by raw partition (dbt_project.yml): the per-event
+-- work (parameters unnested, UTM tags parsed, identifiers pseudonymized) is done once per export
+-- date, not by every model and test that reads the events, and a daily run parses only its own.
 with
 
 source as (
