@@ -1,6 +1,8 @@
 """The staging tables that are incremental by raw partition (the per-record work of the large
-sources is done once per export date) hold what a full rebuild from raw holds: after daily
-runs out of order, and after a partition is loaded again from a corrected export."""
+sources is done once per export date, and the latest version of a post is picked again only
+where a day touched it) hold what a full rebuild from raw holds: after daily runs out of
+order, and after a partition is loaded again from a corrected export. And a run changes
+nothing outside its window."""
 
 import os
 import shutil
@@ -10,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 from helpers import run_sharesignal
 
 from sharesignal.config import DBT_PROJECT_DIR, SOURCES
@@ -22,6 +25,9 @@ INCREMENTAL = (
     "stg_x__post_versions",
     "stg_mastodon__status_versions",
     "stg_bluesky__feed_item_versions",
+    "stg_x__posts",
+    "stg_mastodon__statuses",
+    "stg_bluesky__feed_items",
 )
 
 
@@ -70,31 +76,49 @@ def drop_last_line(path: Path) -> None:
     path.write_text("".join(lines[:-1]))
 
 
-def test_daily_runs_and_a_reloaded_partition_build_what_a_full_rebuild_builds(tmp_path):
-    daily = tmp_path / "daily"
-    daily.mkdir()
+def raw_rows_of(home: Path, table: str, day: date) -> int:
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        query = f"select count(*) from raw.{table} where _partition_date = ?"
+        return con.execute(query, [day]).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def daily(tmp_path_factory) -> Path:
+    """A home staged by daily runs out of order, then with day 2 loaded again from a corrected
+    export with fewer records."""
+    home = tmp_path_factory.mktemp("daily")
     generated = run_sharesignal(
-        daily, "generate", "--start", str(FIRST_DAY), "--days", str(DAYS), "--quiet"
+        home, "generate", "--start", str(FIRST_DAY), "--days", str(DAYS), "--quiet"
     )
     assert generated.returncode == 0, generated.stderr
 
-    # Daily runs out of order: each day ingested, then staged for that day alone.
     for day in (DAY[1], DAY[0], DAY[2]):
-        ingest(daily, [day])
-        dbt_run_staging(daily, (day, day))
+        ingest(home, [day])
+        dbt_run_staging(home, (day, day))
 
-    # A corrected export of day 2 with fewer records, loaded and staged again.
-    landing = daily / "landing"
+    landing = home / "landing"
+    before = {t: raw_rows_of(home, t, DAY[1]) for t in ("x_posts", "web_analytics_events")}
     for source, pattern in (("x", "posts-*.jsonl"), ("web_analytics", "events-*.jsonl")):
-        for path in sorted((landing / source / str(DAY[1])).glob(pattern)):
+        corrected = sorted((landing / source / str(DAY[1])).glob(pattern))
+        assert corrected, f"no {pattern} file of {DAY[1]} to correct"
+        for path in corrected:
             drop_last_line(path)
-    ingest(daily, [DAY[1]])
-    dbt_run_staging(daily, (DAY[1], DAY[1]))
+    ingest(home, [DAY[1]])
+    for table, rows in before.items():
+        assert raw_rows_of(home, table, DAY[1]) < rows, f"the corrected export changed {table}"
+    dbt_run_staging(home, (DAY[1], DAY[1]))
+    return home
 
+
+def copy_of(home: Path, target: Path) -> Path:
+    target.mkdir()
+    shutil.copy(home / "warehouse.duckdb", target / "warehouse.duckdb")
+    return target
+
+
+def test_daily_runs_and_a_reloaded_partition_build_what_a_full_rebuild_builds(daily, tmp_path):
     # The same raw tables, staged in one plain run.
-    rebuilt = tmp_path / "rebuilt"
-    rebuilt.mkdir()
-    shutil.copy(daily / "warehouse.duckdb", rebuilt / "warehouse.duckdb")
+    rebuilt = copy_of(daily, tmp_path / "rebuilt")
     with duckdb.connect(str(rebuilt / "warehouse.duckdb")) as con:
         con.execute("drop schema staging cascade")
     dbt_run_staging(rebuilt, None)
@@ -105,3 +129,43 @@ def test_daily_runs_and_a_reloaded_partition_build_what_a_full_rebuild_builds(tm
     for name in daily_rows:
         assert daily_rows[name] == rebuilt_rows[name], name
     assert all(daily_rows[name] for name in INCREMENTAL), "every incremental table has rows"
+
+
+def test_a_run_leaves_the_partitions_outside_its_window_alone(daily, tmp_path):
+    """Day 1's rows deleted behind dbt's back from what a staging table is built from: a run
+    over day 3 keeps day 1's staged rows as they were (a table rebuilt from all of its input
+    would lose them). First from raw (the tables staged from raw), then from the versions
+    tables (the latest-version tables)."""
+    probe = copy_of(daily, tmp_path / "probe")
+    warehouse = str(probe / "warehouse.duckdb")
+    latest = [name for name in INCREMENTAL if not name.endswith("_versions")]
+    latest.remove("stg_web_analytics__events")
+
+    def day_one_rows() -> dict[str, list[tuple]]:
+        with duckdb.connect(warehouse, read_only=True) as con:
+            query = "select * from staging.{} where _partition_date = ?"
+            return {
+                name: sorted(con.execute(query.format(name), [DAY[0]]).fetchall(), key=repr)
+                for name in INCREMENTAL
+            }
+
+    def delete_day_one(schema: str, tables: list[str]) -> None:
+        with duckdb.connect(warehouse) as con:
+            for table in tables:
+                con.execute(f"delete from {schema}.{table} where _partition_date = ?", [DAY[0]])
+
+    staged = day_one_rows()
+    assert all(staged.values()), "every incremental table holds rows of day 1"
+    with duckdb.connect(warehouse, read_only=True) as con:
+        raw_tables = con.execute(
+            "select table_name from information_schema.columns"
+            " where table_schema = 'raw' and column_name = '_partition_date'"
+        ).fetchall()
+    delete_day_one("raw", [table for (table,) in raw_tables])
+    dbt_run_staging(probe, (DAY[2], DAY[2]))
+    assert day_one_rows() == staged
+
+    delete_day_one("staging", [name for name in INCREMENTAL if name.endswith("_versions")])
+    dbt_run_staging(probe, (DAY[2], DAY[2]))
+    after = day_one_rows()
+    assert {name: after[name] for name in latest} == {name: staged[name] for name in latest}

@@ -19,11 +19,20 @@
         and cast('{{ partition_max_date() }}' as date)
 {% endmacro %}
 
-{#- The pre-hook of a model incremental by raw partition: an incremental run first deletes the
-    window's partitions, then appends what raw holds for them now, so a re-ingested partition
-    replaces its rows (also the ones a corrected export no longer carries). -#}
+{#- The pre-hook of a model incremental by raw partition (docs: _macros.yml). -#}
 {% macro delete_partition_window() %}
     {%- if is_incremental() -%}
     delete from {{ this }} where {{ in_partition_window() }}
+    {%- endif -%}
+{% endmacro %}
+
+{#- The pre-hook of a latest-version model incremental by raw partition (docs: _macros.yml). -#}
+{% macro delete_changed_latest(key, versions_model) %}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {{ in_partition_window() }}
+        or {{ key }} in (
+            select {{ key }} from {{ ref(versions_model) }} where {{ in_partition_window() }}
+        )
     {%- endif -%}
 {% endmacro %}

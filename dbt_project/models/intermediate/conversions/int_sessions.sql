@@ -3,7 +3,7 @@
         materialized='incremental',
         unique_key='session_key',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='fail'
     )
 }}
 -- One row per web session. A session is GA4's (user_pseudo_id, ga_session_id) where the

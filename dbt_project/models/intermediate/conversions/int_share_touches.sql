@@ -3,7 +3,7 @@
         materialized='incremental',
         unique_key='touch_id',
         incremental_strategy='delete+insert',
-        on_schema_change='append_new_columns'
+        on_schema_change='fail'
     )
 }}
 -- One row per click or web session linked to the share whose link brought it, with the rule

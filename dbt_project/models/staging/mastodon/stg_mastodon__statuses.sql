@@ -1,15 +1,22 @@
 -- One row per status: its latest version in `stg_mastodon__status_versions` (latest load wins).
+-- A table incremental by raw partition (dbt_project.yml): a run's pre-hook deletes the rows its
+-- window may change, and the run adds the latest version of every key the table lacks.
+{{ config(pre_hook="{{ delete_changed_latest('post_id', 'stg_mastodon__status_versions') }}") }}
+
 with
 
 versions as (
 
     select * from {{ ref('stg_mastodon__status_versions') }}
+    {% if is_incremental() %}
+    where post_id not in (select post_id from {{ this }})
+    {% endif %}
 
 ),
 
 latest as (
 
-    select * exclude (_partition_date, _item)
+    select * exclude (_item)
     from versions
     qualify row_number() over (
         partition by post_id

@@ -1,16 +1,23 @@
 -- One row per post: its latest version in `stg_x__post_versions` (latest load wins; within it,
 -- a post's own record wins over its copy in includes).
+-- A table incremental by raw partition (dbt_project.yml): a run's pre-hook deletes the rows its
+-- window may change, and the run adds the latest version of every key the table lacks.
+{{ config(pre_hook="{{ delete_changed_latest('post_id', 'stg_x__post_versions') }}") }}
+
 with
 
 versions as (
 
     select * from {{ ref('stg_x__post_versions') }}
+    {% if is_incremental() %}
+    where post_id not in (select post_id from {{ this }})
+    {% endif %}
 
 ),
 
 latest as (
 
-    select * exclude (_partition_date, _item)
+    select * exclude (_item)
     from versions
     qualify row_number() over (
         partition by post_id
