@@ -50,9 +50,11 @@ keyed as (
 
 ),
 
+-- A share without a time is in no window (in a window frame, rows without a time would all be
+-- each other's peers).
 candidates as (
 
-    select * from keyed where burst_key is not null
+    select * from keyed where burst_key is not null and shared_at is not null
 
 ),
 
@@ -124,6 +126,7 @@ authored as (
     from shares
     where share_type in ('original', 'quote', 'reply')
         and text_fingerprint is not null
+        and shared_at is not null
 
 ),
 

@@ -33,8 +33,7 @@ events as (
         and event_at >= {{ dbt.dateadd('day', -1, cutoff) }}
         and user_pseudo_id in (
             select user_pseudo_id from {{ ref('stg_web_analytics__events') }}
-            where event_date between cast('{{ partition_min_date() }}' as date)
-                and cast('{{ partition_max_date() }}' as date)
+            where {{ in_partition_window('event_date') }}
         )
     {% endif %}
 
