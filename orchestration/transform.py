@@ -7,8 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, TimeWindow
+from dagster import AssetExecutionContext, AssetKey, Config, TimeWindow
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from pydantic import Field
 
 from sharesignal.config import DBT_PROJECT_DIR, load_settings
 from sharesignal.crash import crash_point
@@ -85,6 +86,17 @@ def keep_partial_parse(target: Path, dbt_dir: Path) -> None:
         os.replace(partial, dbt_dir / PARTIAL_PARSE)
 
 
+class DbtBuildConfig(Config):
+    """The dbt build's run configuration (in the UI's Launchpad: ops → dbt_models → config)."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild the incremental models from all of raw (dbt build "
+        "--full-refresh), not only the run's export dates: needed after changing "
+        "SHARESIGNAL_PSEUDONYM_KEY or upgrading sharesignal.",
+    )
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -92,12 +104,13 @@ def keep_partial_parse(target: Path, dbt_dir: Path) -> None:
     partitions_def=daily_partitions,
     backfill_policy=single_run,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource):
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     dbt_dir = load_settings().home / "dbt"
     target = new_dbt_target(dbt_dir, context.run.run_id)
     # dbt is a subprocess: it inherits this process's environment.
     os.environ.update(dbt_window(context.partition_time_window))
-    events = dbt.cli(["build"], context=context, target_path=target).stream()
+    command = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+    events = dbt.cli(command, context=context, target_path=target).stream()
     try:
         for number, event in enumerate(events, start=1):
             crash_point(f"dbt:event:{number}")

@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     backfill.add_argument("--start", type=date.fromisoformat, required=True)
     backfill.add_argument("--end", type=date.fromisoformat, required=True, help="inclusive")
+    backfill.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from all of raw, not only these dates (after "
+        "changing SHARESIGNAL_PSEUDONYM_KEY or upgrading sharesignal)",
+    )
 
     commands.add_parser(
         "publish",
@@ -66,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         return generate_command(args)
     if args.command == "backfill":
-        return backfill_command(args.start, args.end)
+        return backfill_command(args.start, args.end, args.full_refresh)
     if args.command == "publish":
         return run_job("audit_and_publish", {}, "the marts as built")
     if args.command == "ui":
@@ -125,7 +131,7 @@ def ui_command() -> int:
     os.execv(dagster, [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml")])
 
 
-def backfill_command(start: date, end: date) -> int:
+def backfill_command(start: date, end: date, full_refresh: bool = False) -> int:
     from dagster._core.storage.tags import (
         ASSET_PARTITION_RANGE_END_TAG,
         ASSET_PARTITION_RANGE_START_TAG,
@@ -135,10 +141,12 @@ def backfill_command(start: date, end: date) -> int:
         ASSET_PARTITION_RANGE_START_TAG: start.isoformat(),
         ASSET_PARTITION_RANGE_END_TAG: end.isoformat(),
     }
-    return run_job("daily_pipeline", tags, f"{start} .. {end}")
+    scope = f"{start} .. {end}" + (", full refresh" if full_refresh else "")
+    ops = {"dbt_models": {"config": {"full_refresh": True}}} if full_refresh else {}
+    return run_job("daily_pipeline", tags, scope, ops)
 
 
-def run_job(name: str, tags: dict[str, str], scope: str) -> int:
+def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None) -> int:
     """Run a job of the code location in this process, recorded in the Dagster instance the
     UI shows; print its checks, naming every failed expectation."""
     import warnings
@@ -156,7 +164,10 @@ def run_job(name: str, tags: dict[str, str], scope: str) -> int:
         result = job.execute_in_process(
             instance=instance,
             tags=tags,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            run_config={
+                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "ops": ops or {},
+            },
             raise_on_error=False,
         )
     checks = result.get_asset_check_evaluations()

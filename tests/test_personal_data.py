@@ -4,6 +4,7 @@ raw, nor the published serving file, holds an original identifier (issue #3)."""
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import warnings
@@ -287,6 +288,38 @@ def pseudonymize_with_dbt(tmp_path: Path, key: str | None) -> tuple[dict, str]:
     assert shown.returncode == 0, shown.stdout + shown.stderr
     result = json.loads(shown.stdout[shown.stdout.index("\n{") :])
     return result["show"][0], shown.stdout
+
+
+def test_a_changed_key_stops_the_daily_run_until_a_full_refresh(home, tmp_path):
+    """The incremental tables keep the pseudonyms they were built with: after a change of key,
+    a daily run fails before building anything (it would mix old and new pseudonyms), and a
+    full refresh re-pseudonymizes every export date with the new key."""
+    changed = tmp_path / "home"
+    shutil.copytree(home, changed, symlinks=True)
+    day = ("--start", LAST_DAY.isoformat(), "--end", LAST_DAY.isoformat())
+
+    def first_day_accounts() -> set[str]:
+        with duckdb.connect(str(changed / "warehouse.duckdb"), read_only=True) as con:
+            query = "select account_id from staging.stg_x__post_versions where _partition_date = ?"
+            return {account for (account,) in con.execute(query, [FIRST_DAY]).fetchall()}
+
+    before = first_day_accounts()
+    assert before, "day 1 has X posts"
+
+    daily = run_sharesignal(changed, "backfill", *day, key="another-key")
+    assert daily.returncode == 1, daily.stdout + daily.stderr
+    output = daily.stdout + daily.stderr
+    assert "is not the key this warehouse's incremental tables were built with" in output
+    assert "--full-refresh" in output
+    assert first_day_accounts() == before
+
+    refreshed = run_sharesignal(changed, "backfill", *day, "--full-refresh", key="another-key")
+    assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
+    after = first_day_accounts()
+    assert after and after.isdisjoint(before)
+
+    # The next daily run with the new key goes through.
+    assert run_sharesignal(changed, "backfill", *day, key="another-key").returncode == 0
 
 
 def sha256(text: str) -> str:

@@ -34,3 +34,41 @@
         ) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- Whether the key changed since the incremental tables were built (docs: _macros.yml). -#}
+{% macro pseudonym_key_digest() -%}
+    {{ pseudonymize("'sharesignal pseudonym key check'") }}
+{%- endmacro %}
+
+{% macro pseudonym_key_record() -%}
+    {{ return(api.Relation.create(
+        database=target.database, schema=target.schema, identifier='pseudonym_key_check'
+    )) }}
+{%- endmacro %}
+
+{% macro check_pseudonym_key() -%}
+    {%- if execute and not flags.FULL_REFRESH -%}
+        {%- set record = pseudonym_key_record() -%}
+        {%- if adapter.get_relation(record.database, record.schema, record.identifier) -%}
+            {%- set changed = run_query(
+                "select count(*) from " ~ record ~ " where digest <> " ~ pseudonym_key_digest()
+            ).columns[0].values()[0] -%}
+            {%- if changed -%}
+                {{ exceptions.raise_compiler_error(
+                    "SHARESIGNAL_PSEUDONYM_KEY is not the key this warehouse's incremental "
+                    "tables were built with: a daily run would mix old and new pseudonyms. "
+                    "Rebuild them with a full refresh: `sharesignal backfill --start DATE --end "
+                    "DATE --full-refresh` (or in the Dagster UI's Launchpad, config "
+                    "ops.dbt_models.config.full_refresh: true; or `dbt build --full-refresh`)."
+                ) }}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro record_pseudonym_key(results) -%}
+    {%- if execute and results | selectattr('status', 'in', ['error', 'skipped']) | list | length == 0 -%}
+        create or replace table {{ pseudonym_key_record() }} as
+        select {{ pseudonym_key_digest() }} as digest
+    {%- endif -%}
+{%- endmacro %}
