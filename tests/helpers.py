@@ -1,11 +1,11 @@
-"""What several test modules share: running the `sharesignal` command on a home."""
+"""What several test modules share: running the `sharesignal` command, or dbt, on a home."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from sharesignal.config import REPO_ROOT
+from sharesignal.config import DBT_PROJECT_DIR, REPO_ROOT
 
 
 def run_sharesignal(home: Path, *args: str, key: str | None = None) -> subprocess.CompletedProcess:
@@ -17,4 +17,19 @@ def run_sharesignal(home: Path, *args: str, key: str | None = None) -> subproces
         env["SHARESIGNAL_PSEUDONYM_KEY"] = key
     return subprocess.run(
         [str(command), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+    )
+
+
+def run_dbt(
+    home: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """Run dbt on `home`'s warehouse with `env` added to the environment, writing into
+    `home/target` (the project's own manifest, which Dagster reads, stays as it is)."""
+    command = Path(sys.executable).parent / "dbt"
+    return subprocess.run(
+        [str(command), *args, "--profiles-dir", ".", "--target-path", str(home / "target")],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "SHARESIGNAL_HOME": str(home), **(env or {})},
+        capture_output=True,
+        text=True,
     )

@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from helpers import run_sharesignal
+from helpers import run_dbt, run_sharesignal
 
 from sharesignal.config import (
     DBT_PROJECT_DIR,
@@ -290,6 +290,16 @@ def pseudonymize_with_dbt(tmp_path: Path, key: str | None) -> tuple[dict, str]:
     return result["show"][0], shown.stdout
 
 
+def key_digests(home: Path) -> dict[str, str]:
+    """The recorded digest of the key each incremental model's table was built with."""
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        return dict(con.execute("select model, digest from main.pseudonym_keys").fetchall())
+
+
+def digest_of(key: str) -> str:
+    return sha256(f"{key}\x1fsharesignal pseudonym key check")
+
+
 def test_a_changed_key_stops_the_daily_run_until_a_full_refresh(home, tmp_path):
     """The incremental tables keep the pseudonyms they were built with: after a change of key,
     a daily run fails before building anything (it would mix old and new pseudonyms), and a
@@ -298,28 +308,56 @@ def test_a_changed_key_stops_the_daily_run_until_a_full_refresh(home, tmp_path):
     shutil.copytree(home, changed, symlinks=True)
     day = ("--start", LAST_DAY.isoformat(), "--end", LAST_DAY.isoformat())
 
-    def first_day_accounts() -> set[str]:
+    def accounts_of(export_date: date) -> set[str]:
         with duckdb.connect(str(changed / "warehouse.duckdb"), read_only=True) as con:
             query = "select account_id from staging.stg_x__post_versions where _partition_date = ?"
-            return {account for (account,) in con.execute(query, [FIRST_DAY]).fetchall()}
+            return {account for (account,) in con.execute(query, [export_date]).fetchall()}
 
-    before = first_day_accounts()
-    assert before, "day 1 has X posts"
+    first_day, last_day = accounts_of(FIRST_DAY), accounts_of(LAST_DAY)
+    assert first_day and last_day, "both days have X posts"
+    recorded = key_digests(changed)
+    assert {"stg_x__post_versions", "int_sessions"} <= recorded.keys()
+    assert set(recorded.values()) == {digest_of(KEY)}
 
     daily = run_sharesignal(changed, "backfill", *day, key="another-key")
     assert daily.returncode == 1, daily.stdout + daily.stderr
     output = daily.stdout + daily.stderr
-    assert "is not the key this warehouse's incremental tables were built with" in output
+    assert "is not the key these incremental tables were built with" in output
     assert "--full-refresh" in output
-    assert first_day_accounts() == before
+    # Nothing was built: the run's own date keeps the old pseudonyms, the record the old key.
+    assert accounts_of(LAST_DAY) == last_day
+    assert key_digests(changed) == recorded
 
     refreshed = run_sharesignal(changed, "backfill", *day, "--full-refresh", key="another-key")
     assert refreshed.returncode == 0, refreshed.stdout + refreshed.stderr
-    after = first_day_accounts()
-    assert after and after.isdisjoint(before)
+    after = accounts_of(FIRST_DAY)
+    assert after and after.isdisjoint(first_day)
+    assert key_digests(changed) == dict.fromkeys(recorded, digest_of("another-key"))
 
     # The next daily run with the new key goes through.
     assert run_sharesignal(changed, "backfill", *day, key="another-key").returncode == 0
+
+
+def test_a_partial_full_refresh_leaves_the_models_it_did_not_rebuild_guarded(home, tmp_path):
+    """A full refresh of the staging models alone re-pseudonymizes them, not the incremental
+    conversion models: a later run with the new key still fails, naming those."""
+    changed = tmp_path / "home"
+    changed.mkdir()
+    shutil.copy(home / "warehouse.duckdb", changed / "warehouse.duckdb")
+    new_key = {"SHARESIGNAL_PSEUDONYM_KEY": "another-key"}
+
+    staged = run_dbt(changed, "run", "--select", "staging", "--full-refresh", env=new_key)
+    assert staged.returncode == 0, staged.stdout + staged.stderr
+    recorded = key_digests(changed)
+    assert recorded["stg_x__post_versions"] == digest_of("another-key")
+    assert recorded["int_sessions"] == recorded["int_share_touches"] == digest_of(KEY)
+
+    again = run_dbt(changed, "run", "--select", "staging", env=new_key)
+    assert again.returncode != 0
+    output = again.stdout + again.stderr
+    named = output[output.index("built with: ") :].split(".")[0]
+    assert "int_sessions" in named and "int_share_touches" in named
+    assert "stg_x__post_versions" not in named
 
 
 def sha256(text: str) -> str:

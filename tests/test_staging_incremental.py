@@ -4,18 +4,15 @@ where a day touched it) hold what a full rebuild from raw holds: after daily run
 order, and after a partition is loaded again from a corrected export. And a run changes
 nothing outside its window."""
 
-import os
 import shutil
-import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import run_sharesignal
+from helpers import run_dbt, run_sharesignal
 
-from sharesignal.config import DBT_PROJECT_DIR, SOURCES
+from sharesignal.config import SOURCES
 from sharesignal.ingest import ingest_partition
 
 FIRST_DAY, DAYS = date(2026, 10, 1), 3
@@ -44,14 +41,7 @@ def dbt_run_staging(home: Path, days: tuple[date, date] | None) -> None:
     window = {}
     if days is not None:
         window = {"SHARESIGNAL_MIN_DATE": str(days[0]), "SHARESIGNAL_MAX_DATE": str(days[1])}
-    done = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "run", "--select", "staging"]
-        + ["--profiles-dir", ".", "--target-path", str(home / "target")],
-        cwd=DBT_PROJECT_DIR,
-        env=os.environ | {"SHARESIGNAL_HOME": str(home)} | window,
-        capture_output=True,
-        text=True,
-    )
+    done = run_dbt(home, "run", "--select", "staging", env=window)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -122,6 +112,13 @@ def test_daily_runs_and_a_reloaded_partition_build_what_a_full_rebuild_builds(da
     with duckdb.connect(str(rebuilt / "warehouse.duckdb")) as con:
         con.execute("drop schema staging cascade")
     dbt_run_staging(rebuilt, None)
+
+    with duckdb.connect(str(daily / "warehouse.duckdb"), read_only=True) as con:
+        spanning = con.execute(
+            "select count(*) from (select post_id from staging.stg_x__post_versions"
+            " group by post_id having count(distinct _partition_date) > 1)"
+        ).fetchone()[0]
+    assert spanning, "some posts have versions of several export dates (a run must re-pick them)"
 
     daily_rows, rebuilt_rows = staging(daily), staging(rebuilt)
     assert daily_rows.keys() == rebuilt_rows.keys()

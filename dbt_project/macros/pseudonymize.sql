@@ -42,23 +42,33 @@
 
 {% macro pseudonym_key_record() -%}
     {{ return(api.Relation.create(
-        database=target.database, schema=target.schema, identifier='pseudonym_key_check'
+        database=target.database, schema=target.schema, identifier='pseudonym_keys'
     )) }}
+{%- endmacro %}
+
+{#- The incremental models of the project (a removed model's record is ignored). -#}
+{% macro incremental_model_names() -%}
+    {{ return(graph.nodes.values()
+        | selectattr('resource_type', 'equalto', 'model')
+        | selectattr('config.materialized', 'equalto', 'incremental')
+        | map(attribute='name') | list) }}
 {%- endmacro %}
 
 {% macro check_pseudonym_key() -%}
     {%- if execute and not flags.FULL_REFRESH -%}
         {%- set record = pseudonym_key_record() -%}
         {%- if adapter.get_relation(record.database, record.schema, record.identifier) -%}
-            {%- set changed = run_query(
-                "select count(*) from " ~ record ~ " where digest <> " ~ pseudonym_key_digest()
-            ).columns[0].values()[0] -%}
-            {%- if changed -%}
+            {%- set stale = run_query(
+                "select model from " ~ record ~ " where digest <> " ~ pseudonym_key_digest()
+                ~ " and model in ('" ~ incremental_model_names() | join("', '") ~ "')"
+                ~ " order by model"
+            ).columns[0].values() -%}
+            {%- if stale | length > 0 -%}
                 {{ exceptions.raise_compiler_error(
-                    "SHARESIGNAL_PSEUDONYM_KEY is not the key this warehouse's incremental "
-                    "tables were built with: a daily run would mix old and new pseudonyms. "
-                    "Rebuild them with a full refresh: `sharesignal backfill --start DATE --end "
-                    "DATE --full-refresh` (or in the Dagster UI's Launchpad, config "
+                    "SHARESIGNAL_PSEUDONYM_KEY is not the key these incremental tables were "
+                    "built with: " ~ stale | join(", ") ~ ". A daily run would mix old and new "
+                    "pseudonyms. Rebuild them with a full refresh: `sharesignal backfill --start "
+                    "DATE --end DATE --full-refresh` (or in the Dagster UI's Launchpad, config "
                     "ops.dbt_models.config.full_refresh: true; or `dbt build --full-refresh`)."
                 ) }}
             {%- endif -%}
@@ -66,9 +76,24 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Every incremental model the run built holds the current key's pseudonyms: a full refresh
+    rebuilt it, and otherwise the check above let the run start. -#}
 {% macro record_pseudonym_key(results) -%}
-    {%- if execute and results | selectattr('status', 'in', ['error', 'skipped']) | list | length == 0 -%}
-        create or replace table {{ pseudonym_key_record() }} as
-        select {{ pseudonym_key_digest() }} as digest
+    {%- if execute -%}
+        {%- set built = [] -%}
+        {%- for result in results -%}
+            {%- if result.node.resource_type == 'model'
+                and result.node.config.materialized == 'incremental'
+                and result.status == 'success' -%}
+                {%- do built.append("'" ~ result.node.name ~ "'") -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if built -%}
+            {%- set record = pseudonym_key_record() -%}
+            create table if not exists {{ record }} (model varchar, digest varchar);
+            delete from {{ record }} where model in ({{ built | join(', ') }});
+            insert into {{ record }}
+            select unnest([{{ built | join(', ') }}]), {{ pseudonym_key_digest() }}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}

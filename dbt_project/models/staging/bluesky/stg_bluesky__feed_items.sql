@@ -7,9 +7,11 @@ with
 
 versions as (
 
-    select * from {{ ref('stg_bluesky__feed_item_versions') }}
+    select * from {{ ref('stg_bluesky__feed_item_versions') }} as version
     {% if is_incremental() %}
-    where feed_item_id not in (select feed_item_id from {{ this }})
+    where not exists (
+        select 1 from {{ this }} as held where held.feed_item_id = version.feed_item_id
+    )
     {% endif %}
 
 ),

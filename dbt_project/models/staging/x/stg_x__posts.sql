@@ -8,9 +8,11 @@ with
 
 versions as (
 
-    select * from {{ ref('stg_x__post_versions') }}
+    select * from {{ ref('stg_x__post_versions') }} as version
     {% if is_incremental() %}
-    where post_id not in (select post_id from {{ this }})
+    where not exists (
+        select 1 from {{ this }} as held where held.post_id = version.post_id
+    )
     {% endif %}
 
 ),
