@@ -1,11 +1,12 @@
 """End to end on real components: generated exports → DuckDB → dbt → GX gates → serving file."""
 
+import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import run_sharesignal
+from helpers import run_dbt, run_sharesignal
 
 FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
 MARTS = (
@@ -102,3 +103,35 @@ def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(published_hom
     assert failed == {"fct_shares", "dim_content"}
     assert serving_file.stat().st_mtime_ns == published_at
     assert serving_counts(published_home) == before
+
+
+def test_a_null_in_a_not_null_mart_column_fails_the_build_and_keeps_the_mart(
+    published_home, tmp_path
+):
+    """A mart's not-null columns are constraints of its contract, which DuckDB enforces as the
+    mart is written: the build of that mart fails, and the mart BI's next publish would read
+    keeps its rows."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(published_home / "warehouse.duckdb", home / "warehouse.duckdb")
+    con = duckdb.connect(str(home / "warehouse.duckdb"))
+    con.execute(
+        "update intermediate.int_content_classified set content_factor = null "
+        "where content_id in (select content_id from intermediate.int_content_classified limit 1)"
+    )
+    before = con.execute("select count(*) from marts.dim_content").fetchone()[0]
+    con.close()
+
+    build = run_dbt(home, "run", "--select", "dim_content")
+
+    assert build.returncode != 0
+    assert "NOT NULL constraint failed" in build.stdout
+    assert "content_factor" in build.stdout
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("select count(*) from marts.dim_content").fetchone()[0] == before
+        assert con.execute(
+            "select count(*) from marts.dim_content where content_factor is null"
+        ).fetchone() == (0,)
+    finally:
+        con.close()
