@@ -40,9 +40,11 @@ defs = Definitions(
         "warehouse": Warehouse(
             path=str(settings.warehouse_path), memory_limit=settings.duckdb_memory_limit
         ),
-        # dbt is installed beside this interpreter, which need not be on PATH.
+        # dbt is installed beside this interpreter, which need not be on PATH; run through
+        # `sharesignal-dbt`, which answers dagster-dbt's `--version` without asking PyPI.
         "dbt": DbtCliResource(
-            project_dir=dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+            project_dir=dbt_project,
+            dbt_executable=str(Path(sys.executable).parent / "sharesignal-dbt"),
         ),
     },
     # One DuckDB file takes one writer at a time, and dbt writes it from a subprocess:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 
 from dagster import TimeWindow
@@ -94,3 +95,25 @@ def test_the_next_days_run_parses_only_the_models_that_read_the_window(tmp_path)
 
     assert parse["is_partial_parse_enabled"]
     assert 0 < parse["parsed_path_count"] <= 5 < parse["path_count"], parse
+
+
+def test_the_version_dagster_dbt_asks_for_is_answered_without_dbt_or_the_network():
+    """dagster-dbt runs `<dbt executable> --version` before each dbt command; ours answers
+    from the installed packages, with sockets refused and without importing dbt (whose own
+    answer asks PyPI)."""
+    probe = (
+        "import socket, sys\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise OSError('no network here')\n"
+        "socket.socket.connect = refuse\n"
+        "sys.argv = ['sharesignal-dbt', '--version']\n"
+        "from sharesignal.dbt_cli import main\n"
+        "main()\n"
+        "print('dbt imported:', 'dbt' in sys.modules)\n"
+    )
+    answer = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert f"installed: {version('dbt-core')}" in answer
+    assert "dbt imported: False" in answer
