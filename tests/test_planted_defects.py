@@ -31,9 +31,12 @@ MART_DEFECTS = [
         "expect_column_values_to_be_unique(content_id)",
     ),
     (
+        # The built mart refuses a null key (a constraint of its contract): the defect is a
+        # mart re-created without it after the build.
         "null key",
-        "update marts.fct_shares set share_id = null where share_id in "
-        "(select share_id from marts.fct_shares order by share_id limit 3)",
+        "create or replace table marts.fct_shares as select * replace ("
+        "case when share_id in (select share_id from marts.fct_shares order by share_id limit 3)"
+        " then null else share_id end as share_id) from marts.fct_shares",
         "marts/fct_shares",
         "expect_column_values_to_not_be_null(share_id)",
     ),
