@@ -109,8 +109,8 @@ def test_a_null_in_a_not_null_mart_column_fails_the_build_and_keeps_the_mart(
     published_home, tmp_path
 ):
     """A mart's not-null columns are constraints of its contract, which DuckDB enforces as the
-    mart is written: the build of that mart fails, and the mart BI's next publish would read
-    keeps its rows."""
+    mart is written: the mart's build fails, naming the column, and the mart keeps the rows
+    of its last good build."""
     home = tmp_path / "home"
     home.mkdir()
     shutil.copy(published_home / "warehouse.duckdb", home / "warehouse.duckdb")
