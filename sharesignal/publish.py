@@ -173,6 +173,7 @@ def _write_serving_file(
             con.execute(
                 f'CREATE TABLE main."{table}" AS SELECT * FROM warehouse."{schema}"."{table}"'
             )
+            _carry_not_null(con, schema, table)
         con.execute("DETACH warehouse")
         row_counts = {
             table: con.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0]
@@ -189,6 +190,18 @@ def _write_serving_file(
     finally:
         con.close()
     return row_counts
+
+
+def _carry_not_null(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
+    """CREATE TABLE AS copies types, not constraints: the mart's NOT NULL columns (its dbt
+    contract) are declared again, so BI tools show which columns can be null."""
+    required = con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = 'warehouse' "
+        "AND schema_name = ? AND table_name = ? AND NOT is_nullable ORDER BY column_index",
+        [schema, table],
+    ).fetchall()
+    for (column,) in required:
+        con.execute(f'ALTER TABLE main."{table}" ALTER COLUMN "{column}" SET NOT NULL')
 
 
 PUBLICATION_COMMENTS = {

@@ -86,6 +86,25 @@ def test_publish_copies_the_marts_and_reports_row_counts(tmp_path):
     )
 
 
+def test_the_published_marts_keep_their_not_null_columns(tmp_path):
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving" / "marts.duckdb"
+    con = duckdb.connect(str(warehouse))
+    con.execute("CREATE SCHEMA marts")
+    con.execute("CREATE TABLE marts.fct_shares (share_id VARCHAR NOT NULL, content_id VARCHAR)")
+    con.execute("INSERT INTO marts.fct_shares VALUES ('x:1', NULL), ('x:2', 'c1')")
+    con.close()
+
+    publish_marts(warehouse, serving, "marts", ["fct_shares"])
+
+    nullable = query(
+        serving,
+        "SELECT column_name, is_nullable FROM duckdb_columns() "
+        "WHERE table_name = 'fct_shares' ORDER BY column_index",
+    )
+    assert nullable == [("share_id", False), ("content_id", True)]
+    assert published_rows(serving, "fct_shares") == 2
+
+
 def test_a_new_publication_replaces_the_old_one(tmp_path):
     serving = tmp_path / "serving" / "marts.duckdb"
     make_warehouse(tmp_path / "v1.duckdb", shares=5)
