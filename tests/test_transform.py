@@ -97,23 +97,29 @@ def test_the_next_days_run_parses_only_the_models_that_read_the_window(tmp_path)
     assert 0 < parse["parsed_path_count"] <= 5 < parse["path_count"], parse
 
 
-def test_the_version_dagster_dbt_asks_for_is_answered_without_dbt_or_the_network():
-    """dagster-dbt runs `<dbt executable> --version` before each dbt command; ours answers
-    from the installed packages, with sockets refused and without importing dbt (whose own
-    answer asks PyPI)."""
-    probe = (
-        "import socket, sys\n"
+def test_the_version_dagster_dbt_asks_for_is_answered_without_dbt_or_the_network(tmp_path):
+    """dagster-dbt runs `<dbt executable> --version` before each dbt command. The executable
+    the code location gives it answers from the installed packages, with sockets refused and
+    without importing dbt (whose own answer asks PyPI)."""
+    from orchestration.definitions import defs
+
+    executable = defs.resources["dbt"].dbt_executable
+    # Loaded by Python at start-up from PYTHONPATH: no connection, and a report at exit.
+    (tmp_path / "sitecustomize.py").write_text(
+        "import atexit, socket, sys\n"
         "def refuse(*args, **kwargs):\n"
         "    raise OSError('no network here')\n"
         "socket.socket.connect = refuse\n"
-        "sys.argv = ['sharesignal-dbt', '--version']\n"
-        "from sharesignal.dbt_cli import main\n"
-        "main()\n"
-        "print('dbt imported:', 'dbt' in sys.modules)\n"
+        "atexit.register(lambda: print('dbt imported:', 'dbt' in sys.modules))\n"
     )
     answer = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        [executable, "--version"],
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
 
+    assert Path(executable).name == "sharesignal-dbt"
     assert f"installed: {version('dbt-core')}" in answer
     assert "dbt imported: False" in answer
