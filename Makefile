@@ -12,7 +12,7 @@ DEMO_START ?= 2026-10-01
 DEMO_DAYS ?= 30
 DEMO_END := $(shell date -u -d "$(DEMO_START) + $(DEMO_DAYS) days - 1 day" +%F)
 
-DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests -type f 2>/dev/null) dbt_project/dbt_project.yml
+DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests dbt_project/seeds -type f 2>/dev/null) dbt_project/dbt_project.yml
 MANIFEST := dbt_project/target/manifest.json
 
 .PHONY: setup demo test ui bench lint clean

@@ -30,6 +30,7 @@ from data_quality.expect import (
     volume_anomalies,
 )
 from sharesignal.config import DBT_PROJECT_DIR
+from sharesignal.trust.signals import SIGNALS
 
 MANIFEST = DBT_PROJECT_DIR / "target" / "manifest.json"
 
@@ -142,25 +143,37 @@ def fct_shares_suite() -> gx.ExpectationSuite:
     )
 
 
-# Each signal's points (log-odds) lie in the range its weight allows (docs/trust.md): penalties
-# never add trust, bonuses never take it away.
-POINT_RANGES: dict[str, tuple[float, float]] = {
-    "age_points": (-3, 2),
-    "follower_balance_points": (-3.2, 0),
-    "posting_rate_points": (-4, 0),
-    "listed_points": (0, 1.2),
-    "default_image_points": (-1.5, 0),
-    "empty_bio_points": (-1, 0),
-    "handle_digit_points": (-2.5, 0),
-    "verified_points": (0, 1),
-    "latency_points": (-6.25, 0),
-    "burst_points": (-8, 0),
-    "duplicate_text_points": (-3, 0),
-    "pure_reshare_points": (-2, 0),
-    "low_diversity_points": (-2, 0),
-}
-POINT_SLACK = 1e-9
 SCORE_BASES = ["profile_only", "profile_and_behaviour"]
+
+
+def scorecard_points() -> list[Expectation]:
+    """Each signal's points are 0 (unknown) or the points of one of its bins in the seed the
+    marts were scored with: a points column changed after scoring, or scored with another
+    scorecard, shows."""
+    return [
+        expectation
+        for signal in SIGNALS
+        for expectation in no_rows(
+            f"{signal.points_column} is 0 or a point value of {signal.name} in the scorecard",
+            f"""select * from {{batch}} where {signal.points_column} <> 0
+                and {signal.points_column} not in (
+                    select points from reference.trust_scorecard
+                    where signal = '{signal.name}')""",
+        )
+    ]
+
+
+def tiers_follow_the_cuts() -> list[Expectation]:
+    """A tier name that is no tier at all is `in_set`'s to report."""
+    return no_rows(
+        "every trust_tier is the highest tier whose cut (reference.trust_tiers) the score reaches",
+        """select * from (select * from {batch}) as accounts
+            where trust_tier in (select tier from reference.trust_tiers)
+            and trust_tier <> (
+                select tier from reference.trust_tiers
+                where accounts.trust_score >= min_trust_score
+                order by tier_rank desc limit 1)""",
+    )
 
 
 def dim_accounts_suite() -> gx.ExpectationSuite:
@@ -169,6 +182,7 @@ def dim_accounts_suite() -> gx.ExpectationSuite:
         "following_count",
         "post_count",
         "listed_count",
+        "like_count",
         "share_count",
         "burst_count",
     )
@@ -184,47 +198,10 @@ def dim_accounts_suite() -> gx.ExpectationSuite:
         expectations=[
             *not_empty(),
             *declared_types(CONTRACT_TYPES["dim_accounts"]),
-            *columns(
-                "account_key",
-                "platform",
-                "account_id",
-                "handle",
-                "account_created_at",
-                "followers_count",
-                "following_count",
-                "post_count",
-                "listed_count",
-                "is_self_declared_bot",
-                "is_verified",
-                "has_default_profile_image",
-                "has_empty_bio",
-                "has_profile_record",
-                "has_profile_counts",
-                "account_age_days",
-                "follower_following_log_ratio",
-                "posts_per_day",
-                "handle_digit_count",
-                "share_count",
-                "median_reshare_latency_seconds",
-                "min_reshare_latency_seconds",
-                "fast_reshare_ratio",
-                "burst_count",
-                "burst_share_ratio",
-                "duplicate_text_ratio",
-                "pure_reshare_ratio",
-                "content_diversity",
-                *POINT_RANGES,
-                "profile_points",
-                "behaviour_points",
-                "score_basis",
-                "profile_score",
-                "behaviour_score",
-                "trust_score",
-                "trust_tier",
-            ),
+            *columns(*(name for name, _ in CONTRACT_TYPES["dim_accounts"])),
             *key("account_key"),
             *not_null("platform", "account_id", "has_profile_record", "has_profile_counts"),
-            *not_null("share_count", "burst_count", *POINT_RANGES),
+            *not_null("share_count", "burst_count", *(s.points_column for s in SIGNALS)),
             *not_null("profile_points", "behaviour_points", "score_basis", "profile_score"),
             *not_null("trust_score", "trust_tier"),
             *in_set("platform", PLATFORMS),
@@ -232,15 +209,11 @@ def dim_accounts_suite() -> gx.ExpectationSuite:
             *in_set("score_basis", SCORE_BASES),
             *between(0, 1, "trust_score", "profile_score", "behaviour_score", *ratios),
             # Counts are NULL where the platform gives none; GX skips NULLs in range checks.
-            *between(0, None, *counts, "account_age_days", "posts_per_day"),
-            *between(0, None, "handle_digit_count"),
+            *between(0, None, *counts, "account_age_days", "posts_per_day", "following_per_day"),
+            *between(0, None, "handle_digit_count", "handle_length"),
             *between(0, None, "median_reshare_latency_seconds", "min_reshare_latency_seconds"),
-            # Points are doubles: 0.4 * 3 is 1.2000000000000002, so the bounds get a hair of slack.
-            *[
-                expectation
-                for column, (low, high) in POINT_RANGES.items()
-                for expectation in between(low - POINT_SLACK, high + POINT_SLACK, column)
-            ],
+            *scorecard_points(),
+            *tiers_follow_the_cuts(),
             *at_least("median_reshare_latency_seconds", "min_reshare_latency_seconds"),
             *not_in_future("account_created_at"),
         ],

@@ -68,6 +68,36 @@ def main(argv: list[str] | None = None) -> int:
         help="evaluate the marts last built in warehouse.duckdb, even if not published",
     )
 
+    labeled = commands.add_parser(
+        "evaluate-accounts",
+        help="measure the trust model on real labeled account datasets, each run through the "
+        "pipeline in a scratch home",
+    )
+    labeled.add_argument("datasets", nargs="+", type=Path, help="dataset folders")
+    labeled.add_argument(
+        "--output",
+        type=Path,
+        help="where to write the report and the scored accounts (default: "
+        "$SHARESIGNAL_HOME/quality/accounts/)",
+    )
+    labeled.add_argument(
+        "--work", type=Path, help="keep each dataset's scratch home here (default: temporary)"
+    )
+
+    fit_trust = commands.add_parser(
+        "fit-trust",
+        help="fit the trust scorecard on real labeled account datasets and write its seeds",
+    )
+    fit_trust.add_argument("datasets", nargs="+", type=Path, help="dataset folders")
+    fit_trust.add_argument(
+        "--report",
+        type=Path,
+        help="where to write the fit's report (default: $SHARESIGNAL_HOME/quality/trust-fit.md)",
+    )
+    fit_trust.add_argument(
+        "--work", type=Path, help="keep each dataset's scratch home here (default: temporary)"
+    )
+
     args = parser.parse_args(argv)
     if args.command == "generate":
         return generate_command(args)
@@ -81,6 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         from sharesignal.evaluate import evaluate_command
 
         return evaluate_command(args.output, warehouse=args.warehouse)
+    if args.command == "evaluate-accounts":
+        from sharesignal.labeled.report import evaluate_accounts_command
+
+        output = args.output or load_settings().quality_dir / "accounts"
+        return evaluate_accounts_command(args.datasets, output, args.work)
+    if args.command == "fit-trust":
+        from sharesignal.trust.command import fit_trust_command
+
+        return fit_trust_command(args.datasets, args.work, args.report)
     return summary_command()
 
 

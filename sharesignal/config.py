@@ -11,6 +11,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -129,3 +130,12 @@ def warn_if_default_pseudonym_key(settings: Settings) -> None:
             "`openssl rand -hex 32`) and keep it out of the repository.",
             stacklevel=2,
         )
+
+
+def dbt_var(name: str) -> Any:
+    """A var of dbt_project.yml (model parameters live there, for dbt and for the Python that
+    measures the models); KeyError when it is not set."""
+    import yaml
+
+    config = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+    return config["vars"][name]

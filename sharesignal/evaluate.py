@@ -51,7 +51,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
-from sharesignal.config import Settings, load_settings
+from sharesignal.config import Settings, dbt_var, load_settings
 
 AUC_TARGET = 0.95
 WITHIN = 0.10  # a content item is "within" when |trust-weighted - people| <= 10% of people
@@ -71,7 +71,7 @@ ATTRIBUTION_MODELS = (
     "position_based",
     "trust_weighted",
 )
-# The dbt var `attribution_lookback_days` when dbt_project.yml does not set one.
+# trail_links' default: the dbt var `attribution_lookback_days` as dbt_project.yml sets it.
 DEFAULT_LOOKBACK_DAYS = 30
 HALF_CENT = 0.005  # money "to the cent": an absolute difference below half a cent
 LINK_KEY = ("opportunity_id", "share_id")
@@ -718,16 +718,8 @@ def _typed(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def lookback_days() -> int:
-    """The dbt var `attribution_lookback_days` of dbt_project.yml (30 when unset)."""
-    try:
-        import yaml
-
-        from sharesignal.config import DBT_PROJECT_DIR
-
-        config = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-        return int(config.get("vars", {}).get("attribution_lookback_days", DEFAULT_LOOKBACK_DAYS))
-    except (OSError, ValueError, TypeError, ImportError, AttributeError):
-        return DEFAULT_LOOKBACK_DAYS
+    """The dbt var `attribution_lookback_days` of dbt_project.yml."""
+    return int(dbt_var("attribution_lookback_days"))
 
 
 def attribution(

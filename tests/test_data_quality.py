@@ -52,6 +52,25 @@ create table marts.fct_shares as select * from (values
        reshare_latency_seconds, in_coordinated_burst, account_factor, content_factor,
        network_factor, trust_weight);
 
+-- The scorecard the accounts were scored with, as the seeds give it (reference schema).
+create schema reference;
+create table reference.trust_scorecard as select * from (values
+    ('intercept', null, null, 0.2, 'fitted'),
+    ('account_age_days', null, 365.0, -1.0, 'fitted'),
+    ('account_age_days', 365.0, null, 2.0, 'fitted'),
+    ('listed_count', null, 1.0, 0.0, 'fitted'),
+    ('listed_count', 1.0, null, 1.2, 'fitted'),
+    ('is_verified', null, 1.0, 0.0, 'set by hand'),
+    ('is_verified', 1.0, null, 0.5, 'set by hand'),
+    ('median_reshare_latency_seconds', null, 10.0, -3.0, 'set by hand'),
+    ('median_reshare_latency_seconds', 10.0, null, 0.0, 'set by hand'),
+    ('burst_count', null, 1.0, 0.0, 'set by hand'),
+    ('burst_count', 1.0, null, -2.0, 'set by hand')
+) as t(signal, lower_bound, upper_bound, points, basis);
+create table reference.trust_tiers as select * from (values
+    ('likely_bot', 1, 0.0), ('suspect', 2, 0.1), ('neutral', 3, 0.5), ('trusted', 4, 0.9)
+) as t(tier, tier_rank, min_trust_score);
+
 -- One trusted person; a bot and a Bluesky actor without counts differ from her in a few columns.
 create table marts.dim_accounts as
 select
@@ -64,6 +83,7 @@ select
     80::bigint as following_count,
     900::bigint as post_count,
     3::bigint as listed_count,
+    2400::bigint as like_count,
     false as is_self_declared_bot,
     true as is_verified,
     false as has_default_profile_image,
@@ -73,7 +93,9 @@ select
     2100.0::double as account_age_days,
     0.4::double as follower_following_log_ratio,
     0.4::double as posts_per_day,
+    0.04::double as following_per_day,
     0 as handle_digit_count,
+    5 as handle_length,
     12::bigint as share_count,
     3600.0::double as median_reshare_latency_seconds,
     600.0::double as min_reshare_latency_seconds,
@@ -84,19 +106,21 @@ select
     0.25::double as pure_reshare_ratio,
     0.8::double as content_diversity,
     2.0::double as age_points,
+    0.0::double as activity_points,
+    0.0::double as likes_points,
+    1.2::double as listed_points,
+    0.0::double as following_rate_points,
     0.0::double as follower_balance_points,
-    0.0::double as posting_rate_points,
-    1.2000000000000002::double as listed_points,
-    0.0::double as default_image_points,
     0.0::double as empty_bio_points,
+    0.0::double as default_image_points,
     0.0::double as handle_digit_points,
-    1.0::double as verified_points,
+    0.5::double as verified_points,
     0.0::double as latency_points,
     0.0::double as burst_points,
     0.0::double as duplicate_text_points,
     0.0::double as pure_reshare_points,
     0.0::double as low_diversity_points,
-    4.2::double as profile_points,
+    3.7::double as profile_points,
     0.0::double as behaviour_points,
     'profile_and_behaviour' as score_basis,
     0.98::double as profile_score,
@@ -109,8 +133,8 @@ select * replace (
     timestamp '2026-09-30' as account_created_at, 2::bigint as followers_count,
     900::bigint as following_count, 5000::bigint as post_count, 0::bigint as listed_count,
     true as is_self_declared_bot, false as is_verified, 1.0::double as fast_reshare_ratio,
-    4::bigint as burst_count, 0.9::double as burst_share_ratio, -6.25::double as latency_points,
-    -8.0::double as burst_points, 0.05::double as trust_score, 'likely_bot' as trust_tier
+    4::bigint as burst_count, 0.9::double as burst_share_ratio, -3.0::double as latency_points,
+    -2.0::double as burst_points, 0.05::double as trust_score, 'likely_bot' as trust_tier
 )
 from marts.dim_accounts where account_key = 'x:a';
 insert into marts.dim_accounts
@@ -118,8 +142,9 @@ select * replace (
     'bluesky:did:plc:c' as account_key, 'bluesky' as platform, 'did:plc:c' as account_id,
     'carol.bsky.social' as handle, null::bigint as followers_count,
     null::bigint as following_count, null::bigint as post_count, null::bigint as listed_count,
-    false as is_verified, false as has_profile_counts,
+    null::bigint as like_count, false as is_verified, false as has_profile_counts,
     null::double as follower_following_log_ratio, null::double as posts_per_day,
+    null::double as following_per_day, 0.0::double as verified_points,
     null::double as median_reshare_latency_seconds,
     null::double as min_reshare_latency_seconds, null::double as fast_reshare_ratio,
     'profile_only' as score_basis, null::double as behaviour_score,
@@ -569,25 +594,40 @@ def test_weight_above_one_of_its_factors_fails(tmp_path: Path) -> None:
     assert failure.unexpected_count == 1
 
 
+def test_a_ratio_outside_zero_to_one_fails_its_range(tmp_path: Path) -> None:
+    defect = "update marts.dim_accounts set content_diversity = 1.1 where handle = 'alice'"
+    failure = _only_failure(_validate(_warehouse(tmp_path, defect), "dim_accounts"))
+
+    assert failure.expectation == "expect_column_values_to_be_between"
+    assert failure.column == "content_diversity"
+    assert failure.unexpected_count == 1
+
+
 @pytest.mark.parametrize(
     ("column", "defect"),
     [
         # a penalty that adds trust
         ("burst_points", "update marts.dim_accounts set burst_points = 0.5 where handle = 'bot'"),
-        # a bonus beyond its weight
+        # a bonus the scorecard does not have
         ("age_points", "update marts.dim_accounts set age_points = 2.5 where handle = 'alice'"),
-        (
-            "content_diversity",
-            "update marts.dim_accounts set content_diversity = 1.1 where handle = 'alice'",
-        ),
     ],
 )
-def test_signal_outside_its_range_fails(tmp_path: Path, column: str, defect: str) -> None:
+def test_points_the_scorecard_does_not_give_fail(tmp_path: Path, column: str, defect: str) -> None:
     failure = _only_failure(_validate(_warehouse(tmp_path, defect), "dim_accounts"))
 
-    assert failure.expectation == "expect_column_values_to_be_between"
-    assert failure.column == column
-    assert failure.unexpected_count == 1
+    assert failure.expectation == "unexpected_rows_expectation"
+    assert failure.description.startswith(f"{column} is 0 or a point value of")
+    account = "x:a" if column == "age_points" else "x:b"
+    assert [row["account_key"] for row in failure.rows] == [account]
+
+
+def test_a_tier_that_does_not_follow_the_cuts_fails(tmp_path: Path) -> None:
+    defect = "update marts.dim_accounts set trust_score = 0.3 where handle = 'carol.bsky.social'"
+    failure = _only_failure(_validate(_warehouse(tmp_path, defect), "dim_accounts"))
+
+    assert failure.expectation == "unexpected_rows_expectation"
+    assert "highest tier whose cut" in failure.description
+    assert [row["account_key"] for row in failure.rows] == ["bluesky:did:plc:c"]
 
 
 def test_unknown_score_basis_fails_value_set(tmp_path: Path) -> None:

@@ -319,7 +319,7 @@ def _ks_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(cdf_a - cdf_b).max())
 
 
-NUMERIC_PROFILE = ("age_days", "followers", "following", "posts", "listed")
+NUMERIC_PROFILE = ("age_days", "followers", "following", "posts", "listed", "likes")
 FLAG_PROFILE = (
     "default_image",
     "handle_digits",
@@ -359,6 +359,22 @@ def test_hard_world_bot_profiles_are_drawn_like_peoples():
     default = _profile_gaps(_profiles(hard=False))
     assert all(default[name] > 0.5 for name in ("age_days", "followers", "following")), default
     assert all(default[name] > 0.2 for name in ("default_image", "handle_digits")), default
+
+
+def test_default_world_profiles_overlap_as_real_labeled_accounts_do():
+    # Real labeled sets (docs/evaluation.md) have new, quiet, follow-happy people and aged
+    # bots with followings: a share of each kind looks like the other in each feature.
+    profiles = _profiles(hard=False)
+    bots, people = profiles.filter("is_bot"), profiles.filter(~pl.col("is_bot"))
+    assert 0.04 < (people["age_days"] < 120).mean() < 0.15
+    assert 0.15 < (bots["age_days"] > 365).mean() < 0.35
+    assert 0.05 < (people["likes"] < 6).mean() < 0.15
+    assert 0.12 < (bots["likes"] > 100).mean() < 0.3
+    assert 0.05 < (people["following"] > 10 * people["followers"] + 100).mean() < 0.2
+    assert 0.1 < (bots["followers"] > 100).mean() < 0.3
+    # yet on the whole the default world's bots still look like bots
+    gaps = _profile_gaps(profiles)
+    assert all(0.5 < gaps[name] < 0.9 for name in ("age_days", "likes", "following")), gaps
 
 
 def test_hard_world_keeps_the_cast_and_is_deterministic(world, hard_world, tmp_path):

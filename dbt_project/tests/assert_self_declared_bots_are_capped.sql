@@ -1,5 +1,6 @@
 -- A returned row is an account that declares itself a bot yet is trusted above the cap
--- (0.02), or whose behaviour score is missing although it was scored on its behaviour.
+-- (var self_declared_bot_cap), or whose behaviour score is missing although it was scored
+-- on its behaviour.
 select
     account_key,
     is_self_declared_bot,
@@ -8,6 +9,6 @@ select
     trust_score
 
 from {{ ref('dim_accounts') }}
-where (is_self_declared_bot and trust_score > 0.02)
+where (is_self_declared_bot and trust_score > {{ var('self_declared_bot_cap') }})
     or (score_basis = 'profile_and_behaviour' and behaviour_score is null)
     or (score_basis = 'profile_only' and behaviour_score is not null)

@@ -79,9 +79,11 @@ def diurnal_times(rng: np.random.Generator, window: Window, n: int) -> np.ndarra
 
 
 def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) -> pl.DataFrame:
-    """One row per account. Bots are young, follow many and are followed by few, post a
-    lot, often keep the default picture, an empty bio and digits in the handle; in the hard
-    world (`size.bots_imitate_people`) their profiles look like people's.
+    """One row per account. Bots are mostly young, follow many and are followed by few,
+    post a lot, like next to nothing, often keep the default picture, an empty bio and digits
+    in the handle; a share of people look like that in one feature or another and a share of
+    bots look like people (as in real labeled data). In the hard world
+    (`size.bots_imitate_people`) every bot profile looks like people's.
 
     Every feature is drawn for every row from both distributions and picked per row, so the
     hard world consumes the same random numbers as the default one: the same seed gives the
@@ -113,29 +115,44 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
     # Whose profile is drawn from the bots' distributions.
     bot_profile = is_bot & (not size.bots_imitate_people)
 
+    # Profiles overlap the way real ones do (the labeled sets of docs/evaluation.md): some
+    # people are new, quiet, follow many or like little; some bots are aged accounts with
+    # bought followers that like posts. `unlike` marks, per feature, the accounts whose
+    # value is drawn from the other kind's distribution.
+    def unlike(person_share: float, bot_share: float) -> np.ndarray:
+        return rng.random(n) < np.where(bot_profile, bot_share, person_share)
+
+    looks_like_bot = bot_profile ^ unlike(0.08, 0.25)
     # Account age: people joined years ago (Bluesky and Mastodon are younger), bots weeks ago.
     max_age_years = (
         accounts["platform"].replace_strict({"x": 14.0, "mastodon": 8.0, "bluesky": 2.0}).to_numpy()
     )
     person_age = rng.uniform(0.1, 1.0, n) * max_age_years * YEAR_US
     bot_age = rng.uniform(5, 120, n) * DAY_US
-    created_us = window.start_us - np.where(bot_profile, bot_age, person_age).astype(np.int64)
+    created_us = window.start_us - np.where(looks_like_bot, bot_age, person_age).astype(np.int64)
 
+    follows_like_bot = bot_profile ^ unlike(0.10, 0.20)
     followers = np.where(
-        bot_profile, rng.integers(0, 25, n), rng.lognormal(np.log(300), 1.3, n)
+        follows_like_bot, rng.integers(0, 25, n), rng.lognormal(np.log(300), 1.3, n)
     ).astype(np.int64)
     followers = np.where(is_business, rng.integers(800, 5_000, n), followers)
     followers = np.where(
         is_business & first_in_platform, rng.integers(20_000, 60_000, n), followers
     )
     following = np.where(
-        bot_profile, rng.integers(800, 4_900, n), rng.lognormal(np.log(350), 1.0, n)
+        follows_like_bot, rng.integers(800, 4_900, n), rng.lognormal(np.log(350), 1.0, n)
     ).astype(np.int64)
     age_days = (window.start_us - created_us) / DAY_US
     posts = np.where(
-        bot_profile, age_days * rng.uniform(40, 250, n), rng.lognormal(np.log(1_500), 1.2, n)
+        bot_profile ^ unlike(0.10, 0.25),
+        age_days * rng.uniform(40, 250, n),
+        rng.lognormal(np.log(1_500), 1.2, n),
     ).astype(np.int64)
-    default_image = np.where(bot_profile, rng.random(n) < 0.75, rng.random(n) < 0.04)
+    # Likes given (X only): people like a lot, bots next to nothing.
+    likes = np.where(
+        bot_profile ^ unlike(0.10, 0.20), rng.integers(0, 6, n), rng.lognormal(np.log(900), 1.4, n)
+    ).astype(np.int64)
+    default_image = np.where(bot_profile, rng.random(n) < 0.6, rng.random(n) < 0.04)
     default_image &= ~is_business
 
     first = pick(rng, vocab.FIRST_NAMES, n)
@@ -149,7 +166,7 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
         .otherwise(pl.concat_str(first, separator, last))
     )
     bot_handle = (
-        pl.when(pl.Series(rng.random(n) < 0.85))
+        pl.when(pl.Series(rng.random(n) < 0.6))
         .then(pl.concat_str(first, digits))
         .otherwise(pl.concat_str(first, pl.lit("_"), last, short_digits.str.slice(0, 1)))
     )
@@ -168,6 +185,7 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
         followers=pl.Series(followers),
         following=pl.Series(following),
         posts=pl.Series(posts),
+        likes=pl.Series(likes),
         listed=pl.Series(followers // 60),
         default_image=pl.Series(default_image),
         display_name=pl.concat_str(first, pl.lit(" "), last),
@@ -175,7 +193,7 @@ def build_accounts(rng: np.random.Generator, size: WorldSize, window: Window) ->
         .then(bot_handle)
         .otherwise(person_handle)
         .str.to_lowercase(),
-        bio=pl.when(pl.Series(bot_profile) & pl.Series(rng.random(n) < 0.8))
+        bio=pl.when(pl.Series(bot_profile) & pl.Series(rng.random(n) < 0.6))
         .then(pl.lit(""))
         .otherwise(person_bio),
         location=pl.when(pl.Series(rng.random(n) < np.where(bot_profile, 0.1, 0.6))).then(

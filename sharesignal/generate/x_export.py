@@ -53,6 +53,7 @@ def _users(accounts: pl.DataFrame) -> pl.DataFrame:
             following_count="following",
             tweet_count="posts",
             listed_count="listed",
+            like_count="likes",
         ),
     )
     return x.select("account_idx", user_json=json_text(user, ["location"]))

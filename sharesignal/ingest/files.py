@@ -136,14 +136,14 @@ def content_sha256(path: Path) -> str:
     if path.name.endswith(".gz"):
         try:
             with gzip.open(path, "rb") as file:
-                return _digest(file)
+                return file_sha256(file)
         except (OSError, EOFError, zlib.error):
             pass
     with path.open("rb") as file:
-        return _digest(file)
+        return file_sha256(file)
 
 
-def _digest(file) -> str:
+def file_sha256(file) -> str:
     digest = hashlib.sha256()
     for chunk in iter(lambda: file.read(1 << 20), b""):
         digest.update(chunk)

@@ -10,8 +10,8 @@
 -- was created for a campaign is youngest.
 --
 -- Counts: where a source has none (Bluesky feed actors without a getProfiles record,
--- authors seen only sharing) `has_profile_counts` is false and the count-based signals are
--- NULL, not guessed.
+-- authors seen only sharing, an X export without public_metrics) `has_profile_counts` is
+-- false and the count-based signals are NULL, not guessed.
 --
 -- Handle: staging keeps only a keyed hash of the handle, and computes the handle-derived
 -- signals (digits in the handle, its length) before hashing (macro `handle_shape`).
@@ -188,6 +188,7 @@ final as (
         following_count,
         post_count,
         listed_count,
+        like_count,
 
         -- signals
         -- NULL without a creation date (least/greatest skip NULLs on some engines: test first)
@@ -208,6 +209,13 @@ final as (
                     then post_count / greatest(lifetime_days, 1.0)
             end as double
         ) as posts_per_day,
+        -- following many accounts fast (follow-spam, hoping for follow-backs)
+        cast(
+            case
+                when has_profile_counts and lifetime_days is not null
+                    then following_count / greatest(lifetime_days, 1.0)
+            end as double
+        ) as following_per_day,
         has_default_profile_image,
         has_description,
         case when has_description is not null then not has_description end as has_empty_bio,

@@ -13,11 +13,12 @@ x_users as (
         followers_count,
         following_count,
         post_count,
-        -- X has no self-declared bot flag.
-        false as is_self_declared_bot,
+        like_count,
+        -- X has no self-declared bot flag: the profile's own words are the declaration.
+        declares_bot as is_self_declared_bot,
         is_verified,
         has_default_profile_image,
-        true as has_profile_counts
+        has_profile_counts
 
     from {{ ref('stg_x__users') }}
 
@@ -44,7 +45,9 @@ mastodon_accounts as (
         followers_count,
         following_count,
         post_count,
-        is_bot as is_self_declared_bot,
+        -- Mastodon counts no likes given
+        cast(null as {{ dbt.type_bigint() }}) as like_count,
+        is_bot or coalesce(declares_bot, false) as is_self_declared_bot,
         -- Mastodon has no verified badge.
         false as is_verified,
         has_default_avatar as has_default_profile_image,
@@ -65,7 +68,8 @@ bluesky_accounts as (
         profiles.followers_count,
         profiles.following_count,
         profiles.post_count,
-        false as is_self_declared_bot,
+        cast(null as {{ dbt.type_bigint() }}) as like_count,
+        coalesce(profiles.declares_bot, actors.declares_bot) as is_self_declared_bot,
         false as is_verified,
         coalesce(profiles.has_default_avatar, actors.has_default_avatar)
             as has_default_profile_image,
@@ -119,6 +123,7 @@ unioned as (
         cast(null as {{ dbt.type_bigint() }}) as followers_count,
         cast(null as {{ dbt.type_bigint() }}) as following_count,
         cast(null as {{ dbt.type_bigint() }}) as post_count,
+        cast(null as {{ dbt.type_bigint() }}) as like_count,
         cast(null as {{ dbt.type_boolean() }}) as is_self_declared_bot,
         cast(null as {{ dbt.type_boolean() }}) as is_verified,
         cast(null as {{ dbt.type_boolean() }}) as has_default_profile_image,

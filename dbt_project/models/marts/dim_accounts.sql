@@ -25,6 +25,7 @@ final as (
         cast(following_count as {{ dbt.type_bigint() }}) as following_count,
         cast(post_count as {{ dbt.type_bigint() }}) as post_count,
         cast(listed_count as {{ dbt.type_bigint() }}) as listed_count,
+        cast(like_count as {{ dbt.type_bigint() }}) as like_count,
 
         -- booleans
         cast(is_self_declared_bot as {{ dbt.type_boolean() }}) as is_self_declared_bot,
@@ -38,7 +39,9 @@ final as (
         cast(account_age_days as double) as account_age_days,
         cast(follower_following_log_ratio as double) as follower_following_log_ratio,
         cast(posts_per_day as double) as posts_per_day,
+        cast(following_per_day as double) as following_per_day,
         cast(handle_digit_count as integer) as handle_digit_count,
+        cast(handle_length as integer) as handle_length,
 
         -- behaviour signals
         cast(share_count as {{ dbt.type_bigint() }}) as share_count,
@@ -51,13 +54,15 @@ final as (
         cast(pure_reshare_ratio as double) as pure_reshare_ratio,
         cast(content_diversity as double) as content_diversity,
 
-        -- points (log-odds) per signal
+        -- points (log-odds) per signal (seed trust_scorecard)
         age_points,
-        follower_balance_points,
-        posting_rate_points,
+        activity_points,
+        likes_points,
         listed_points,
-        default_image_points,
+        following_rate_points,
+        follower_balance_points,
         empty_bio_points,
+        default_image_points,
         handle_digit_points,
         verified_points,
         latency_points,

@@ -25,6 +25,8 @@ renamed as (
         ---------- booleans
         -- the avatar URL embeds the did; an actor without one shows the default picture
         coalesce(actor.avatar, '') = '' as has_default_avatar,
+        -- a feed shows the display name but not the bio
+        {{ declares_bot('actor.displayName', 'null') }} as declares_bot,
 
         ---------- timestamps
         try_cast(actor.createdAt as timestamptz) at time zone 'UTC' as account_created_at,

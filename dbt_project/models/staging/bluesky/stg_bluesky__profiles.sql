@@ -24,6 +24,7 @@ renamed as (
         ---------- booleans
         -- the description itself identifies its author; whether there is one is the signal
         coalesce(trim(description) <> '', false) as has_description,
+        {{ declares_bot('displayName', 'description') }} as declares_bot,
         -- the avatar URL embeds the did; a profile without one shows the default picture
         coalesce(avatar, '') = '' as has_default_avatar,
 

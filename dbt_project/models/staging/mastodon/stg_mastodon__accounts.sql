@@ -31,6 +31,8 @@ renamed as (
 
         ---------- booleans
         coalesce(account.bot, false) as is_bot,
+        {{ declares_bot('account.display_name', "regexp_replace(account.note, '<[^>]*>', ' ', 'g')") }}
+            as declares_bot,
         coalesce(account.locked, false) as is_locked,
         coalesce(account.avatar like '%missing.png', false) as has_default_avatar,
         -- the note itself identifies its author; whether there is one is the signal

@@ -24,6 +24,8 @@ renamed as (
 
         ---------- booleans
         coalesce(bot, false) as is_bot,
+        {{ declares_bot('display_name', "regexp_replace(note, '<[^>]*>', ' ', 'g')") }}
+            as declares_bot,
         coalesce(locked, false) as is_locked,
         coalesce(avatar like '%missing.png', false) as has_default_avatar,
         -- the note itself identifies its author; whether there is one is the signal

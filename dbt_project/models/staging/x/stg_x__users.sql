@@ -23,14 +23,18 @@ renamed as (
         public_metrics.following_count as following_count,
         public_metrics.tweet_count as post_count,
         public_metrics.listed_count as listed_count,
+        public_metrics.like_count as like_count,
 
         ---------- booleans
-        -- the bio itself identifies its author; whether there is one is the signal
-        coalesce(trim(description) <> '', false) as has_description,
+        -- the bio itself identifies its author; whether there is one is the signal (NULL
+        -- when the export did not ask for it)
+        trim(description) <> '' as has_description,
+        {{ declares_bot('name', 'description') }} as declares_bot,
         verified as is_verified,
         protected as is_protected,
-        coalesce(profile_image_url like '%/default_profile_images/%', false)
-            as has_default_profile_image,
+        profile_image_url like '%/default_profile_images/%' as has_default_profile_image,
+        -- a lookup without `public_metrics` in its user.fields carries no counts
+        public_metrics.followers_count is not null as has_profile_counts,
 
         ---------- timestamps
         try_cast(created_at as timestamptz) at time zone 'UTC' as account_created_at,
