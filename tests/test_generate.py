@@ -261,6 +261,10 @@ def test_truth_matches_the_landing_files(world):
     )
     median = dict(delay.group_by("is_bot").agg(pl.col("seconds").median()).iter_rows())
     assert median[True] < 120 < median[False]
+    # yet they overlap: a few people react within a minute, some farm reshares come hours on
+    fast_people = delay.filter(~pl.col("is_bot"))["seconds"].lt(60).mean()
+    paced_bots = delay.filter(pl.col("is_bot"))["seconds"].gt(600).mean()
+    assert 0.02 < fast_people < 0.1 and 0.08 < paced_bots < 0.25
     accounts = pl.read_parquet(root / "truth" / "accounts.parquet")
     assert accounts["bot_farm"].is_not_null().sum() == accounts["is_bot"].sum() > 0
 

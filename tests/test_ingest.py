@@ -16,10 +16,9 @@ import pytest
 from sharesignal.config import DBT_PROJECT_DIR, REPO_ROOT
 from sharesignal.ingest import FileLoad, ingest_partition
 
-# The real captured payloads live beside the repository (../shared), as in CI.
-REAL = Path(
-    os.environ.get("SHARESIGNAL_REAL_FIXTURES", REPO_ROOT.parent / "shared" / "fixtures" / "real")
-)
+# Real captured payloads of public projects, vendored with their licences (SOURCES.md there);
+# SHARESIGNAL_REAL_FIXTURES points the tests at another copy.
+REAL = Path(os.environ.get("SHARESIGNAL_REAL_FIXTURES", REPO_ROOT / "tests" / "fixtures" / "real"))
 assert REAL.is_dir(), f"real fixtures not found at {REAL}; set SHARESIGNAL_REAL_FIXTURES"
 DAY = date(2026, 10, 3)
 X_FIXTURES = sorted((REAL / "x_api_v2").glob("*.jsonl"))

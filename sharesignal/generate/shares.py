@@ -15,6 +15,11 @@ import polars as pl
 from sharesignal.generate import ids, vocab
 from sharesignal.generate.world import Window, WorldSize, diurnal_times, pick
 
+# Behaviour overlaps too: some people's reactions come within a minute, some farm reshares
+# hours later.
+PEOPLE_LIVE_SHARE = 0.05
+BOTS_PACED_SHARE = 0.15
+
 ORIGINAL_AUTHORS = {"business": 0.30, "person": 0.68, "bot": 0.02}
 # Of a person's reactions to a post: reshare, quote, reply (Mastodon has no quotes).
 REACTIONS = {
@@ -286,7 +291,13 @@ def _people_reactions(
         share_type = np.where(
             draw < p_reshare, "reshare", np.where(draw < p_reshare + p_quote, "quote", "reply")
         )
-        delay_s = np.maximum(60, rng.lognormal(np.log(2 * 3600), 1.4, len(owner)))
+        # A few people catch a post live and react within a minute.
+        live = rng.random(len(owner)) < PEOPLE_LIVE_SHARE
+        delay_s = np.where(
+            live,
+            rng.uniform(5, 60, len(owner)),
+            np.maximum(60, rng.lognormal(np.log(2 * 3600), 1.4, len(owner))),
+        )
         frames.append(
             pl.DataFrame(
                 {
@@ -316,12 +327,18 @@ def _bot_reshares(
     farm_sizes: np.ndarray,
     members: np.ndarray,
 ) -> pl.DataFrame:
-    """A farm's bots reshare within seconds of the original, one after another."""
+    """A farm's bots reshare within seconds of the original, one after another; a few drip
+    in over the next hours, as farms paced to look organic do."""
     owner, rank = _rank_within(counts)
     farm = farm_of[owner]
     offset = rng.integers(0, 1 << 30, len(originals))[owner]
     slot = farm_starts[farm] + (offset + rank) % farm_sizes[farm]
-    delay_s = 2 + np.minimum(rng.exponential(20.0, len(owner)), 900)
+    paced = rng.random(len(owner)) < BOTS_PACED_SHARE
+    delay_s = np.where(
+        paced,
+        rng.uniform(600, 6 * 3600, len(owner)),
+        2 + np.minimum(rng.exponential(20.0, len(owner)), 900),
+    )
     return pl.DataFrame(
         {
             "orig_key": originals["share_idx"].to_numpy()[owner],
