@@ -36,12 +36,10 @@ METRICS = ("followers_count", "following_count", "tweet_count", "listed_count", 
 
 
 def export_date(labeled: LabeledSet) -> date:
-    """The date of the export: the day of the last observation (profile or post), so the
-    export is as fresh as what it holds."""
-    last = pl.concat(
-        [labeled.accounts.select(at="observed_at"), labeled.posts.select(at="created_at")]
-    )["at"].max()
-    return last.date()
+    """The date of the export: the day of its newest post (an account without posts is
+    landed with one at the time its profile was observed), so the export is as fresh as what
+    it holds."""
+    return posts_to_land(labeled)["created_at"].max().date()
 
 
 def posts_to_land(labeled: LabeledSet) -> pl.DataFrame:
