@@ -42,10 +42,10 @@ from pathlib import Path
 
 import duckdb
 
-from sharesignal.config import DBT_PROJECT_DIR
+from sharesignal.config import DBT_PROJECT_DIR, DEFAULT_LANDING_IGNORE
 from sharesignal.ingest import structures as s
-from sharesignal.ingest.files import landing_files
 from sharesignal.ingest.formats import FORMATS, CsvExport, JsonExport
+from sharesignal.ingest.landing import readable_files
 from sharesignal.ingest.tables import RAW_TABLES
 
 LOAD_ID = "floor"
@@ -163,7 +163,11 @@ def ingest_sql(landing: Path, start: date, end: date) -> list[str]:
         for t, cols in RAW_TABLES.items()
     ]
     for source, fmt in FORMATS.items():
-        paths = [path for day in days for path in landing_files(landing, source, day)]
+        paths = [
+            path
+            for day in days
+            for path in readable_files(landing, source, day, DEFAULT_LANDING_IGNORE)
+        ]
         if isinstance(fmt, JsonExport):
             statements += json_source_sql(source, paths) if paths else []
             continue

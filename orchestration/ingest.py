@@ -21,6 +21,7 @@ from sharesignal.config import SOURCES, load_settings
 from sharesignal.crash import crash_point
 from sharesignal.ingest import FileLoad, ingest_partition
 from sharesignal.ingest.formats import tables_of
+from sharesignal.ingest.landing import undated_entries
 
 from .partitions import daily_partitions, single_run
 from .resources import Warehouse
@@ -81,12 +82,24 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
         backfill_policy=single_run,
     )
     def ingest(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
-        landing_dir = load_settings().landing_dir
+        settings = load_settings()
+        landing_dir = settings.landing_dir
+        undated = undated_entries(landing_dir, source)
+        if undated:
+            context.log.warning(
+                f"landing/{source}/ holds {len(undated)} entries that are not YYYY-MM-DD "
+                f"folders, which no partition reads: {', '.join(undated[:10])}"
+            )
         loads: list[FileLoad] = []
         with warehouse.connect() as con:
             for key in context.partition_keys:
                 loads += ingest_partition(
-                    con, source, date.fromisoformat(key), landing_dir, load_id=context.run_id
+                    con,
+                    source,
+                    date.fromisoformat(key),
+                    landing_dir,
+                    load_id=context.run_id,
+                    ignore=settings.landing_ignore,
                 )
                 crash_point(f"ingest:{source}")
             window = context.partition_time_window
@@ -104,6 +117,9 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
         context.log.info(
             f"{source}: {len(loads)} files, {read} rows read, {loaded} loaded, {rejected} rejected"
         )
+        for load in loads:
+            if load.status in ("skipped", "deferred"):
+                context.log.warning(load.message)
         for table in tables:
             yield MaterializeResult(
                 asset_key=AssetKey(["raw", table]),
@@ -115,6 +131,8 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
                     "rows_rejected": rejected,
                     "files_rejected": sum(f.status == "rejected" for f in loads),
                     "files_duplicate": sum(f.status == "duplicate" for f in loads),
+                    "files_skipped": sum(f.status == "skipped" for f in loads),
+                    "files_deferred": sum(f.status == "deferred" for f in loads),
                     "new_fields": sorted({field for f in loads for field in f.new_fields}),
                     "loads": MetadataValue.md(file_loads_table(loads)),
                 },

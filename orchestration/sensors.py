@@ -19,6 +19,7 @@ from dagster import (
 
 from sharesignal.config import SOURCES, load_settings
 from sharesignal.ingest.formats import tables_of
+from sharesignal.ingest.landing import is_date_folder_name, readable_files
 
 from .jobs import daily_pipeline
 from .partitions import daily_partitions
@@ -26,17 +27,20 @@ from .publish import published_marts
 from .transform import dbt_models
 
 
-def landing_fingerprints(landing_dir: Path, first_day: date, last_day: date) -> dict[str, str]:
-    """One fingerprint per `<source>/<date>` folder, from its files' names, sizes and
-    modification times: it changes when a file is added, replaced or removed."""
+def landing_fingerprints(
+    landing_dir: Path, first_day: date, last_day: date, ignore: tuple[str, ...]
+) -> dict[str, str]:
+    """One fingerprint per `<source>/<date>` folder, from the names, sizes and modification
+    times of the files ingest reads there: it changes when one is added, replaced or
+    removed (not while a file with an unfinished name, `x.part`, is written)."""
     files_by_folder: dict[str, list[str]] = defaultdict(list)
     for source in SOURCES:
-        for path in sorted((landing_dir / source).glob("*/*")):
-            try:
-                day = date.fromisoformat(path.parent.name)
-            except ValueError:
-                continue  # not an export-date folder
-            if path.is_file() and first_day <= day <= last_day:
+        folder = landing_dir / source
+        days = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        for day in map(date.fromisoformat, filter(is_date_folder_name, days)):
+            if not first_day <= day <= last_day:
+                continue
+            for path in readable_files(landing_dir, source, day, ignore):
                 stat = path.stat()
                 files_by_folder[f"{source}/{day}"].append(
                     f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}"
@@ -47,11 +51,17 @@ def landing_fingerprints(landing_dir: Path, first_day: date, last_day: date) -> 
     }
 
 
+# The fingerprint of a folder that no longer holds a file ingest reads.
+GONE = "gone"
+
+
 def changed_folders(previous: dict[str, str], current: dict[str, str]) -> dict[str, set[str]]:
-    """Export dates whose folders are new or changed, with the sources that changed."""
+    """Export dates whose folders are new, changed or emptied (a file moved to another date
+    folder leaves rows behind until its old date is run again), with the sources that
+    changed."""
     changed: dict[str, set[str]] = defaultdict(set)
-    for folder, fingerprint in current.items():
-        if previous.get(folder) != fingerprint:
+    for folder in previous.keys() | current.keys():
+        if previous.get(folder, GONE) != current.get(folder, GONE):
             source, day = folder.split("/")
             changed[day].add(source)
     return dict(changed)
@@ -80,6 +90,7 @@ def landing_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReaso
         settings.landing_dir,
         date.fromisoformat(partition_keys[0]),
         date.fromisoformat(partition_keys[-1]),
+        settings.landing_ignore,
     )
     previous = json.loads(context.cursor) if context.cursor else {}
     changed = changed_folders(previous, current)
@@ -87,7 +98,8 @@ def landing_sensor(context: SensorEvaluationContext) -> SensorResult | SkipReaso
         return SkipReason(f"no new or changed files in {settings.landing_dir}")
     run_requests = [
         RunRequest(
-            run_key=f"{day}:" + ",".join(f"{s}={current[f'{s}/{day}']}" for s in sorted(sources)),
+            run_key=f"{day}:"
+            + ",".join(f"{s}={current.get(f'{s}/{day}', GONE)}" for s in sorted(sources)),
             partition_key=day,
             asset_selection=assets_to_refresh(sources),
             tags={"sharesignal/changed_sources": ",".join(sorted(sources))},

@@ -39,6 +39,18 @@ DEV_PSEUDONYM_KEY = "sharesignal-dev-pseudonym-key-not-secret"
 
 # Previous serving files kept beside the current one (SHARESIGNAL_SERVING_VERSIONS).
 DEFAULT_SERVING_VERSIONS = 3
+# Landing file names that mark a hidden or unfinished file (an upload or copy in progress),
+# which ingest leaves alone: shell patterns, replaced by SHARESIGNAL_LANDING_IGNORE
+# (comma-separated; empty reads every name).
+DEFAULT_LANDING_IGNORE: tuple[str, ...] = (
+    ".*",
+    "*.part",
+    "*.partial",
+    "*.tmp",
+    "*.crdownload",
+    "*.download",
+    "~*",
+)
 # DuckDB's own default: up to 80% of the machine's memory, spilling to disk beyond it.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "80%"
 
@@ -54,6 +66,7 @@ class Settings:
     # Caps DuckDB where the pipeline writes the warehouse: ingest, and the dbt build (whose
     # profile reads the same variable).
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
+    landing_ignore: tuple[str, ...] = DEFAULT_LANDING_IGNORE
 
     @property
     def uses_dev_pseudonym_key(self) -> bool:
@@ -110,12 +123,16 @@ def load_settings() -> Settings:
     if serving_versions < 0:
         raise ValueError(f"SHARESIGNAL_SERVING_VERSIONS must be >= 0, not {serving_versions}")
     memory_limit = os.environ.get("SHARESIGNAL_DUCKDB_MEMORY_LIMIT", "").strip()
+    ignore = os.environ.get("SHARESIGNAL_LANDING_IGNORE")
     return Settings(
         home=home,
         partitions_start=start,
         pseudonym_key=pseudonym_key,
         serving_versions=serving_versions,
         duckdb_memory_limit=memory_limit or DEFAULT_DUCKDB_MEMORY_LIMIT,
+        landing_ignore=DEFAULT_LANDING_IGNORE
+        if ignore is None
+        else tuple(p.strip() for p in ignore.split(",") if p.strip()),
     )
 
 

@@ -89,6 +89,32 @@ def test_folders_that_are_not_export_dates_are_ignored(landing):
     assert not tick().run_requests
 
 
+def test_a_folder_emptied_by_a_move_reruns_both_dates(landing):
+    deliver(landing, "clicks", DAY, "clicks-0001.jsonl", "{}\n")
+    cursor = tick().cursor
+    moved = landing / "clicks" / "2026-10-04"
+    moved.mkdir()
+    (landing / "clicks" / DAY / "clicks-0001.jsonl").rename(moved / "clicks-0001.jsonl")
+
+    result = tick(cursor)
+
+    assert {r.partition_key for r in result.run_requests} == {DAY, "2026-10-04"}
+    assert not tick(result.cursor).run_requests
+
+
+def test_an_unfinished_file_triggers_no_run_until_renamed(landing):
+    deliver(landing, "clicks", DAY, "clicks-0001.jsonl.part", "{}\n")
+    deliver(landing, "clicks", DAY, ".clicks-0002.jsonl", "{}\n")
+
+    assert not tick().run_requests
+
+    part = landing / "clicks" / DAY / "clicks-0001.jsonl.part"
+    part.rename(part.with_suffix(""))
+    [request] = tick().run_requests
+
+    assert request.partition_key == DAY
+
+
 def test_the_daily_schedule_runs_the_previous_day():
     now = datetime(2026, 11, 25, 6, 0)
     context = build_schedule_context(scheduled_execution_time=now)

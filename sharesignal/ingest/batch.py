@@ -12,7 +12,10 @@ import duckdb
 
 from sharesignal.ingest import files, rules
 
-Status = Literal["loaded", "partial", "rejected", "duplicate"]
+# `empty`: a folder with no files, whose earlier rows are removed; `deferred`: a file that
+# changed while it was read, left for the next run; `skipped`: an entry that is not read
+# (a link, a subfolder, an unfinished name), with the reason.
+Status = Literal["loaded", "partial", "rejected", "duplicate", "empty", "deferred", "skipped"]
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ def reject_file(
         f"INSERT INTO {batch.rejects} "
         "SELECT $load_id, $source, $partition_date, $source_file, NULL, NULL, $reason, content "
         "FROM read_blob($path)",
-        batch.lineage(source_file) | {"source": batch.source, "reason": reason, "path": str(path)},
+        batch.lineage(source_file)
+        | {"source": batch.source, "reason": reason, "path": files.sql_path(path)},
     )
     return FileLoad(source_file, rows_read, 0, rows_read, "rejected", reason)
 

@@ -3,8 +3,10 @@
 The header decides which export a file is. A record DuckDB cannot parse (wrong number of
 fields, not UTF-8) is rejected with DuckDB's text of it; a record that breaks a rule is
 rejected as CSV text (every field quoted, the file's column order). Columns beyond the
-declared ones are kept in `_extra` and reported; a missing required column rejects the
-file. `_line` is the 1-based data record (the header is not counted).
+declared ones are kept in `_extra` and reported; a missing required column, or two columns
+of one name, rejects the file. `_line` is the 1-based data record (the header is not
+counted). Columns are read by position (`c0`, `c1`...), so no header text is ever SQL: the
+names of extra columns reach `_extra` as bound parameters.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import csv
 import fnmatch
 import gzip
+import re
 import zlib
 from pathlib import Path
 
@@ -28,7 +31,11 @@ _SCANS = "ingest_csv_scans"
 
 
 def prepare_csv(
-    batch: Batch, path: Path, source_file: str, exports: tuple[CsvExport, ...]
+    batch: Batch,
+    path: Path,
+    source_file: str,
+    exports: tuple[CsvExport, ...],
+    line_ends: files.Scan,
 ) -> FileLoad:
     try:
         header = _header(path)
@@ -38,9 +45,17 @@ def prepare_csv(
     if header is None:
         reason = f"{source_file}: the file is empty (no header row); re-export it, then re-run"
         return reject_file(batch, path, source_file, 0, reason)
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        reason = (
+            f"{source_file}: {len(repeated)} column name(s) appear more than once in the header, "
+            "so its columns cannot be told apart; re-export it with unique column names, "
+            "then re-run the partition"
+        )
+        return reject_file(batch, path, source_file, 0, reason)
     export = _export_of(path, header, exports)
     try:
-        _read(batch.con, path, header)
+        _read(batch.con, path, len(header), line_ends)
     except duckdb.Error as error:
         return reject_file(batch, path, source_file, 0, unreadable(source_file, error))
 
@@ -65,11 +80,13 @@ def prepare_csv(
 
 
 def _header(path: Path) -> list[str] | None:
-    # Only the first line is needed to choose the export; DuckDB reads the records.
+    # Only the first line is needed to choose the export; DuckDB reads the records. It ends
+    # at the first CR or LF, whichever line ends the file uses.
     opener = gzip.open if path.name.endswith(".gz") else open
     with opener(path, "rb") as file:
-        first = file.readline(1 << 20)
-    text = first.decode("utf-8").lstrip("\ufeff").rstrip("\r\n")
+        start = file.read(1 << 20)
+    first = re.split(rb"[\r\n]", start, maxsplit=1)[0]
+    text = first.decode("utf-8").lstrip("\ufeff")
     return next(csv.reader([text])) if text.strip() else None
 
 
@@ -94,23 +111,23 @@ def _missing(source_file: str, missing: list[str], header: list[str]) -> str:
     )
 
 
-def _read(con: duckdb.DuckDBPyConnection, path: Path, header: list[str]) -> None:
-    """`ingest_csv_records(_line, <header columns>)` and the records DuckDB could not parse
-    into `ingest_csv_errors`."""
+def _read(con: duckdb.DuckDBPyConnection, path: Path, width: int, line_ends: files.Scan) -> None:
+    """`ingest_csv_records(_line, c0, c1, ...)`, one column per header column in order, and
+    the records DuckDB could not parse into `ingest_csv_errors`."""
     for table in (_ERRORS, _SCANS):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    # The header is given explicitly, so a malformed record is an error, never a guess.
-    columns = ", ".join("'{}': 'VARCHAR'".format(name.replace("'", "''")) for name in header)
+    # The width is given explicitly, so a malformed record is an error, never a guess.
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
     reader = (
         f"read_csv($path, header=true, columns={{{columns}}}, auto_detect=false, "
         "delim=',', quote='\"', escape='\"', "
         f"max_line_size={files.MAX_LINE_BYTES}, ignore_errors=true, store_rejects=true, "
-        f"rejects_table='{_ERRORS}', rejects_scan='{_SCANS}')"
+        f"rejects_table='{_ERRORS}', rejects_scan='{_SCANS}'{line_ends.reader_options()})"
     )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {_READ} AS SELECT row_number() OVER () AS k, * "
         f"FROM {reader}",
-        {"path": str(path)},
+        {"path": files.sql_path(path)},
     )
     # DuckDB numbers the header as line 1.
     con.execute(
@@ -122,14 +139,19 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, header: list[str]) -> None
 def _load(
     batch: Batch, source_file: str, export: CsvExport, header: list[str], extra: list[str]
 ) -> None:
-    values = ", ".join(f'"{c}"' if c in header else f'NULL AS "{c}"' for c in export.columns)
+    # The export's columns are ours (formats.py); the file's own names stay parameters.
+    position = {name: f"c{i}" for i, name in enumerate(header)}
+    values = ", ".join(
+        f'{position[c]} AS "{c}"' if c in position else f'NULL AS "{c}"' for c in export.columns
+    )
+    names = {f"extra_{i}": name for i, name in enumerate(extra)}
     extra_json = (
-        "json_object({})".format(", ".join(f"'{c}', \"{c}\"" for c in extra))
+        "json_object({})".format(", ".join(f"${key}, {position[n]}" for key, n in names.items()))
         if extra
         else "NULL::JSON"
     )
     quoted = ", ".join(
-        f"'\"' || replace(coalesce(\"{c}\", ''), '\"', '\"\"') || '\"'" for c in header
+        f"'\"' || replace(coalesce(c{i}, ''), '\"', '\"\"') || '\"'" for i in range(len(header))
     )
     batch.con.execute(
         f"""
@@ -145,7 +167,7 @@ def _load(
             )
         )
         """,
-        batch.lineage(source_file),
+        batch.lineage(source_file) | names,
     )
 
 

@@ -35,10 +35,19 @@ _KIND = """CASE json_type({0}) WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'a
     ELSE 'number' END"""
 
 
-def prepare_json(batch: Batch, path: Path, source_file: str, fmt: JsonExport) -> FileLoad:
+def prepare_json(
+    batch: Batch, path: Path, source_file: str, fmt: JsonExport, line_ends: files.Scan
+) -> FileLoad:
     con = batch.con
+    if line_ends.mixes_cr_with_lf:
+        reason = (
+            f"{source_file}: {line_ends.cr} line(s) end in a lone CR (old Mac style) and "
+            f"{line_ends.lf + line_ends.crlf} in LF, so its lines cannot be told apart; "
+            "re-export it with one kind of line end, then re-run the partition"
+        )
+        return reject_file(batch, path, source_file, 0, reason)
     try:
-        files.read_lines(con, path)
+        files.read_lines(con, path, line_ends)
     except duckdb.Error as error:
         return reject_file(batch, path, source_file, 0, unreadable(source_file, error))
     _units(con)

@@ -7,8 +7,13 @@ loaded in another partition of the source (by that partition's latest load), add
 its load log row says "duplicate of <file>". CSV exports are snapshots or the day's
 changes, so the same content on another date is loaded again: it restates that state.
 Within a partition the file its previous load loaded keeps its place, then name order
-decides; across partitions the first delivery to be loaded wins. So re-delivering a file,
-or re-running either partition, leaves the raw tables as they are.
+decides; across partitions the first delivery to be loaded wins while it is still in its
+folder (a file moved to the right date folder loads there). So re-delivering a file, or
+re-running either partition, leaves the raw tables as they are.
+
+Every entry of the folder gets one load-log row: a link, a subfolder or an unfinished name
+is `skipped` (landing.py), a file that changes while it is read is `deferred` to the next
+run, and a folder emptied since its last load gets an `empty` row as its rows go.
 """
 
 from __future__ import annotations
@@ -21,9 +26,11 @@ from queue import SimpleQueue
 
 import duckdb
 
+from sharesignal.config import DEFAULT_LANDING_IGNORE
 from sharesignal.ingest import files
 from sharesignal.ingest.batch import Batch, FileLoad
 from sharesignal.ingest.formats import FORMATS, JsonExport, tables_of
+from sharesignal.ingest.landing import Skipped, date_folder, landing_entries
 from sharesignal.ingest.prepare import prepare_file
 from sharesignal.ingest.tables import (
     CHECK,
@@ -42,6 +49,7 @@ def ingest_partition(
     partition_date: date,
     landing_dir: Path,
     load_id: str,
+    ignore: tuple[str, ...] = DEFAULT_LANDING_IGNORE,
 ) -> list[FileLoad]:
     """Load every file in `landing/<source>/<partition_date>/` into the source's raw tables.
 
@@ -58,21 +66,25 @@ def ingest_partition(
     # restates it (the catalog back as it was), so only events are deduplicated across
     # partitions.
     events = isinstance(FORMATS[source], JsonExport)
-    seen = _loaded_elsewhere(con, source, partition_date) if events else {}
+    seen = _loaded_elsewhere(con, source, partition_date, landing_dir) if events else {}
     # Files this partition loaded before come first, so a re-delivery under another name
     # never takes their place.
     before = _loaded_before(con, source, partition_date)
-    paths = files.landing_files(landing_dir, source, partition_date)
+    paths, skipped = landing_entries(landing_dir, source, partition_date, ignore)
     ordered = sorted(paths, key=lambda p: p.relative_to(landing_dir).as_posix() not in before)
-    duplicates, to_prepare = [], []
+    not_read = [_skipped(entry, landing_dir) for entry in skipped]
+    to_prepare = []
     for path in ordered:
         source_file = path.relative_to(landing_dir).as_posix()
-        sha256 = files.content_sha256(path)
-        if sha256 in seen:
-            duplicates.append(_duplicate(source_file, seen[sha256], sha256))
+        before_read = _identity(path)
+        scan = files.scan(path)
+        if original := seen.get(scan.sha256):
+            not_read.append(_duplicate(source_file, original, scan.sha256))
         else:
-            seen[sha256] = source_file
-            to_prepare.append((path, sha256))
+            seen[scan.sha256] = source_file
+            to_prepare.append((path, scan, before_read))
+    if not paths and not skipped and _loaded_at_all(con, source, partition_date):
+        not_read.append(_emptied(landing_dir, source, partition_date))
 
     # DuckDB spreads a statement over row groups of 122,880 rows, and one file's working
     # tables are smaller than that, so a file is prepared on one core: files are prepared on
@@ -82,10 +94,13 @@ def ingest_partition(
     batches: list[Batch] = []
     idle: SimpleQueue[Batch] = SimpleQueue()
 
-    def prepare(path: Path, sha256: str) -> FileLoad:
+    def prepare(path: Path, scan: files.Scan, before_read: tuple[int, ...]) -> FileLoad:
         batch = idle.get()
         try:
-            return replace(prepare_file(batch, path), file_sha256=sha256)
+            load = replace(prepare_file(batch, path, scan), file_sha256=scan.sha256)
+            if _identity(path) != before_read:
+                return _defer(batch, load.source_file, scan.sha256)
+            return load
         finally:
             idle.put(batch)
 
@@ -96,9 +111,9 @@ def ingest_partition(
             )
             idle.put(batches[-1])
         with ThreadPoolExecutor(len(batches)) as pool:
-            futures = [pool.submit(prepare, path, sha256) for path, sha256 in to_prepare]
+            futures = [pool.submit(prepare, *arguments) for arguments in to_prepare]
         prepared = [future.result() for future in futures]
-        loads = sorted(prepared + duplicates, key=lambda load: load.source_file)
+        loads = sorted(prepared + not_read, key=lambda load: load.source_file)
         _publish(con, batches, loads)
     finally:
         for batch in batches:
@@ -131,10 +146,55 @@ def _new_batch(
     )
 
 
+def _identity(path: Path) -> tuple[int, ...]:
+    """What changes when a file is written to or replaced."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _defer(batch: Batch, source_file: str, sha256: str) -> FileLoad:
+    """Take back what was read of a file that changed meanwhile: its rows are of no one
+    version of it."""
+    for table in [*batch.scratch.values()]:
+        batch.con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [source_file])
+    batch.con.execute(f"DELETE FROM {batch.rejects} WHERE source_file = ?", [source_file])
+    message = (
+        f"{source_file}: changed while it was read (still being written?); nothing loaded "
+        "from it, it is read on the next run of the partition"
+    )
+    return FileLoad(source_file, 0, 0, 0, "deferred", message, file_sha256=sha256)
+
+
+def _skipped(entry: Skipped, landing_dir: Path) -> FileLoad:
+    source_file = entry.path.relative_to(landing_dir).as_posix()
+    if entry.path.is_dir() and not entry.path.is_symlink():
+        source_file += "/"
+    return FileLoad(source_file, 0, 0, 0, "skipped", f"{source_file}: {entry.reason}")
+
+
+def _emptied(landing_dir: Path, source: str, partition_date: date) -> FileLoad:
+    folder = date_folder(landing_dir, source, partition_date).relative_to(landing_dir)
+    message = (
+        f"{folder.as_posix()}/: no export files now; the rows its earlier loads left in raw "
+        "are removed"
+    )
+    return FileLoad(f"{folder.as_posix()}/", 0, 0, 0, "empty", message)
+
+
+def _loaded_at_all(con: duckdb.DuckDBPyConnection, source: str, partition_date: date) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM raw._load_log WHERE source = ? AND partition_date = ?",
+            [source, partition_date],
+        ).fetchone()[0]
+    )
+
+
 def _loaded_elsewhere(
-    con: duckdb.DuckDBPyConnection, source: str, partition_date: date
+    con: duckdb.DuckDBPyConnection, source: str, partition_date: date, landing_dir: Path
 ) -> dict[str, str]:
-    """sha256 -> file, for the files the latest load of every other partition loaded."""
+    """sha256 -> file, for the files the latest load of every other partition loaded and
+    that are still in their folders (a file moved away is loaded where it is now)."""
     rows = con.execute(
         """
         WITH latest AS (
@@ -142,14 +202,15 @@ def _loaded_elsewhere(
             FROM raw._load_log WHERE source = $source AND partition_date <> $day
             GROUP BY partition_date
         )
-        SELECT file_sha256, min(source_file)
+        SELECT DISTINCT file_sha256, source_file
         FROM raw._load_log JOIN latest USING (partition_date, load_id)
         WHERE source = $source AND status IN ('loaded', 'partial')
-        GROUP BY file_sha256
+        ORDER BY source_file DESC
         """,
         {"source": source, "day": partition_date},
     ).fetchall()
-    return dict(rows)
+    # In reverse name order, so that the first file of a content is the one kept.
+    return {sha256: file for sha256, file in rows if (landing_dir / file).is_file()}
 
 
 def _loaded_before(con: duckdb.DuckDBPyConnection, source: str, partition_date: date) -> set[str]:

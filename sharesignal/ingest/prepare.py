@@ -12,13 +12,14 @@ from pathlib import Path
 
 from sharesignal.ingest import csv_file, json_file
 from sharesignal.ingest.batch import Batch, FileLoad
+from sharesignal.ingest.files import Scan
 from sharesignal.ingest.formats import FORMATS, JsonExport
 
 
-def prepare_file(batch: Batch, path: Path) -> FileLoad:
+def prepare_file(batch: Batch, path: Path, line_ends: Scan) -> FileLoad:
     """Read one file into the batch's scratch tables; report what was loaded and rejected."""
     source_file = path.relative_to(batch.landing_dir).as_posix()
     fmt = FORMATS[batch.source]
     if isinstance(fmt, JsonExport):
-        return json_file.prepare_json(batch, path, source_file, fmt)
-    return csv_file.prepare_csv(batch, path, source_file, fmt)
+        return json_file.prepare_json(batch, path, source_file, fmt, line_ends)
+    return csv_file.prepare_csv(batch, path, source_file, fmt, line_ends)
