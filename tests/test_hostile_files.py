@@ -370,3 +370,28 @@ def test_a_duplicate_loads_once_its_original_is_deleted(con, tmp_path: Path) -> 
 
 def test_a_folder_never_loaded_writes_no_empty_row(con, tmp_path: Path) -> None:
     assert ingest_partition(con, "clicks", DAY, tmp_path / "landing", "load-1") == []
+
+
+def test_a_file_duckdb_fails_on_is_rejected_and_the_others_load(
+    con, tmp_path: Path, monkeypatch
+) -> None:
+    landing = tmp_path / "landing"
+    day = folder(landing, "clicks")
+    (day / "a.jsonl").write_bytes(b"\n".join(clicks(2)) + b"\n")
+    (day / "b.jsonl").write_bytes(b"\n".join(clicks(3, 10)) + b"\n")
+    prepare = load.prepare_file
+
+    def fail_after_reading_b(batch, file, line_ends) -> FileLoad:
+        result = prepare(batch, file, line_ends)
+        if file.name == "b.jsonl":
+            raise duckdb.InvalidInputException("injected: the reader gave up")
+        return result
+
+    monkeypatch.setattr(load, "prepare_file", fail_after_reading_b)
+    a, b = ingest_partition(con, "clicks", DAY, landing, "load-1")
+
+    assert (a.status, a.rows_loaded) == ("loaded", 2)
+    assert b.status == "rejected" and "injected: the reader gave up" in b.message
+    assert rows_by_file(con, "clicks") == {"clicks/2026-10-03/a.jsonl": 2}
+    [(original,)] = con.execute("SELECT original FROM raw._rejects").fetchall()
+    assert original == (day / "b.jsonl").read_bytes()

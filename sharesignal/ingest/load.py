@@ -28,7 +28,7 @@ import duckdb
 
 from sharesignal.config import DEFAULT_LANDING_IGNORE
 from sharesignal.ingest import files
-from sharesignal.ingest.batch import Batch, FileLoad
+from sharesignal.ingest.batch import Batch, FileLoad, reject_file, unreadable
 from sharesignal.ingest.formats import FORMATS, JsonExport, tables_of
 from sharesignal.ingest.landing import Skipped, date_folder, landing_entries
 from sharesignal.ingest.prepare import prepare_file
@@ -96,11 +96,17 @@ def ingest_partition(
 
     def prepare(path: Path, scan: files.Scan, before_read: tuple[int, ...]) -> FileLoad:
         batch = idle.get()
+        source_file = path.relative_to(landing_dir).as_posix()
         try:
-            load = replace(prepare_file(batch, path, scan), file_sha256=scan.sha256)
+            try:
+                load = prepare_file(batch, path, scan)
+            except duckdb.Error as error:
+                # Whatever DuckDB could not take from this file, the other files still load.
+                _forget(batch, source_file)
+                load = reject_file(batch, path, source_file, 0, unreadable(source_file, error))
             if _identity(path) != before_read:
-                return _defer(batch, load.source_file, scan.sha256)
-            return load
+                return _defer(batch, source_file, scan.sha256)
+            return replace(load, file_sha256=scan.sha256)
         finally:
             idle.put(batch)
 
@@ -146,18 +152,25 @@ def _new_batch(
     )
 
 
-def _identity(path: Path) -> tuple[int, ...]:
-    """What changes when a file is written to or replaced."""
-    stat = path.stat()
+def _identity(path: Path) -> tuple[int, ...] | None:
+    """What changes when a file is written to, replaced or removed."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
     return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
-def _defer(batch: Batch, source_file: str, sha256: str) -> FileLoad:
-    """Take back what was read of a file that changed meanwhile: its rows are of no one
-    version of it."""
-    for table in [*batch.scratch.values()]:
+def _forget(batch: Batch, source_file: str) -> None:
+    """Take back the rows and rejects a file put in the batch's scratch tables."""
+    for table in batch.scratch.values():
         batch.con.execute(f"DELETE FROM {table} WHERE _source_file = ?", [source_file])
     batch.con.execute(f"DELETE FROM {batch.rejects} WHERE source_file = ?", [source_file])
+
+
+def _defer(batch: Batch, source_file: str, sha256: str) -> FileLoad:
+    """A file that changed while it was read: its rows are of no one version of it."""
+    _forget(batch, source_file)
     message = (
         f"{source_file}: changed while it was read (still being written?); nothing loaded "
         "from it, it is read on the next run of the partition"
