@@ -100,6 +100,15 @@ def _has_any(*keys: str) -> str:
     return "list_has_any(keys, [{}])".format(", ".join(f"'{k}'" for k in keys))
 
 
+def _code(text: str) -> str:
+    """SQL: an API's error code or title (`Not Found Error`, `InvalidRequest`), or a stand-in
+    for anything else: error details name the ids asked for, and reasons leave raw."""
+    return (
+        f"CASE WHEN regexp_full_match({text}, '[A-Za-z][A-Za-z ]{{0,59}}') THEN {text} "
+        "ELSE 'see raw._rejects' END"
+    )
+
+
 # --- X API v2 -----------------------------------------------------------------------------
 
 _X = JsonExport(
@@ -116,10 +125,9 @@ _X = JsonExport(
                 RecordList(("includes", "users"), "x_users", included=True),
             ),
             error=f"""CASE WHEN NOT {_has_any("data", "includes", "meta")} THEN format(
-                'an X API error response ({{}}: {{}}); fix the request, export again, then '
+                'an X API error response ({{}}); fix the request, export again, then '
                 || 're-run the partition',
-                coalesce(response->>'$.title', response->>'$.errors[0].title'),
-                coalesce(response->>'$.detail', response->>'$.errors[0].detail'))
+                {_code("coalesce(response->>'$.title', response->>'$.errors[0].title')")})
             END""",
         ),
     ),
@@ -138,8 +146,8 @@ _MASTODON = JsonExport(
             what="a Mastodon API error",
             detect=_has("error"),
             lists=(),
-            error="""format('a Mastodon API error response ({}); fix the request, export '
-                || 'again, then re-run the partition', response->>'$.error')""",
+            error=f"""format('a Mastodon API error response ({{}}); fix the request, export '
+                || 'again, then re-run the partition', {_code("response->>'$.error'")})""",
         ),
         # GET /api/v2/search
         Response(
@@ -182,9 +190,8 @@ _BLUESKY = JsonExport(
             what="a Bluesky XRPC error",
             detect=_has("error"),
             lists=(),
-            error="""format('a Bluesky XRPC error response ({}: {}); fix the request, '
-                || 'export again, then re-run the partition',
-                response->>'$.error', response->>'$.message')""",
+            error=f"""format('a Bluesky XRPC error response ({{}}); fix the request, '
+                || 'export again, then re-run the partition', {_code("response->>'$.error'")})""",
         ),
         # app.bsky.feed.getAuthorFeed / getTimeline / getFeed / getListFeed
         Response("a Bluesky feed", _has("feed"), (RecordList(("feed",), "bluesky_feed_items"),)),

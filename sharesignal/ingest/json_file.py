@@ -34,6 +34,19 @@ _KIND = """CASE json_type({0}) WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'a
     WHEN 'OBJECT' THEN 'object' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null'
     ELSE 'number' END"""
 
+# An object's keys that read as field names, and how many others: a key can be an id.
+_FIELD_NAME = "regexp_full_match(k, '[A-Za-z_$@][A-Za-z_$@.:-]{{0,39}}')"
+_KEYS = f"""left(list_filter({{0}}, lambda k: {_FIELD_NAME})::VARCHAR, 200)
+    || coalesce(' and ' || nullif(len(list_filter({{0}}, lambda k: NOT {_FIELD_NAME})), 0)
+        || ' keys that are not field names', '')"""
+
+# How a broken line begins and ends, without any of its content (reasons reach the Dagster
+# event log; the bytes themselves stay in raw._rejects).
+_SHAPE = """CASE left(ltrim({0}), 1) WHEN '{{' THEN 'opens an object' WHEN '[' THEN 'opens an array'
+        ELSE 'starts with no JSON value' END
+    || CASE WHEN regexp_matches({0}, '[}}\\]]\\s*$') THEN ' and ends closed'
+        ELSE ' and ends cut off' END"""
+
 
 def prepare_json(batch: Batch, path: Path, source_file: str, fmt: JsonExport) -> FileLoad:
     con = batch.con
@@ -98,8 +111,6 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
                 coalesce(list_has_all(keys, ['status', 'body']), false) AS wrapped,
                 CASE WHEN wrapped THEN json_extract(line, '$.body')::VARCHAR ELSE line END AS value,
                 CASE WHEN wrapped THEN TRY_CAST(line->>'$.status' AS INTEGER) END AS http,
-                CASE WHEN wrapped THEN coalesce(line->>'$.request_uri', line->>'$.url') END
-                    AS uri,
                 keys
             FROM keyed
         )
@@ -109,16 +120,16 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
             valid AND regexp_matches(value, '^\\s*\\[') AS is_array,
             CASE
                 WHEN NOT valid THEN format(
-                    'not valid JSON ({{}} bytes, starts with "{{}}", ends with "{{}}"): the line '
-                    || 'is truncated or corrupted; re-export the file, then re-run the partition',
-                    strlen(line), left(ltrim(line), 30), right(line, 30))
+                    'not valid JSON ({{}} bytes, {{}}): the line is truncated or corrupted; '
+                    || 're-export the file, then re-run the partition',
+                    strlen(line), {_SHAPE.format("line")})
                 WHEN http IS NOT NULL AND http NOT BETWEEN 200 AND 299 THEN format(
-                    'a recorded HTTP response with status {{}} ({{}}): no export data in it; '
-                    || 'record the request again, then re-run the partition', http, uri)
+                    'a recorded HTTP response with status {{}}: no export data in it; '
+                    || 'record the request again, then re-run the partition', http)
                 WHEN NOT regexp_matches(value, '^\\s*[\\[{{]') THEN format(
-                    'a JSON {{}} ("{{}}"), not an object or array of objects; remove it, then '
-                    || 're-run the partition',
-                    {_KIND.format("value")}, left(value, 40))
+                    'a JSON {{}} ({{}} characters), not an object or array of objects; remove '
+                    || 'it, then re-run the partition',
+                    {_KIND.format("value")}, length(value))
             END AS reason
         FROM unwrapped
         """
@@ -236,7 +247,7 @@ def _records(con: duckdb.DuckDBPyConnection, fmt: JsonExport) -> None:
                     || 're-run the partition', {_KIND.format("record")})
                 WHEN tbl IS NULL AND coalesce(CASE {kinds} END, '') = '' THEN format(
                     'an object with keys {{}} is none of: {whats}; check that the right export '
-                    || 'was delivered, then re-run the partition', left(keys::VARCHAR, 200))
+                    || 'was delivered, then re-run the partition', {_KEYS.format("keys")})
             END AS reason
         FROM keyed
         """
@@ -244,12 +255,14 @@ def _records(con: duckdb.DuckDBPyConnection, fmt: JsonExport) -> None:
 
 
 def _wrong_types(structure: dict[str, s.Structure]) -> tuple[rules.Rule, ...]:
+    # The value's JSON kind, not the value: reasons are shown outside raw.
     return tuple(
         rules.Rule(
             f"_as_text.{path} IS NOT NULL AND {path} IS NULL",
-            f'format(\'{path.replace(chr(34), "")} has the wrong type: "{{}}" is not '
+            f"format('{path.replace(chr(34), '')} has the wrong type: a JSON {{}} that is not "
             f"{sql_type}; fix the record at its source, then re-run the partition', "
-            f"_as_text.{path})",
+            + _KIND.format(f"json_extract(_record, '$.{path}')")
+            + ")",
         )
         for path, sql_type in s.typed_leaves(structure)
     )
@@ -312,6 +325,7 @@ def _why_nothing_loads(
     con: duckdb.DuckDBPyConnection, source_file: str, fmt: JsonExport
 ) -> tuple[int, str]:
     """(lines read, reason) for a file in which no line is JSON."""
+    # Only the first characters are looked at, and none is quoted: reasons leave raw.
     lines, bad, first = con.execute(
         f"""
         SELECT (SELECT count(*) FROM {files.LINES_TABLE} WHERE trim(coalesce(line, '')) <> ''),
@@ -333,12 +347,11 @@ def _why_nothing_loads(
         )
     if first is not None and first.startswith("<"):
         return read, (
-            f'{source_file}: looks like an HTML page (it starts with "{first}"), e.g. an error '
+            f'{source_file}: looks like an HTML page (it starts with "<"), e.g. an error '
             f"or login page saved instead of the export; download the export again, then "
             f"re-run the partition"
         )
     return read, (
-        f'{source_file}: not JSON (it starts with "{first}"): neither one JSON value per line '
-        f"nor one JSON document (truncated?); expected {fmt.what}; re-export the file, then "
-        f"re-run the partition"
+        f"{source_file}: not JSON: neither one JSON value per line nor one JSON document "
+        f"(truncated?); expected {fmt.what}; re-export the file, then re-run the partition"
     )
