@@ -111,9 +111,67 @@ def _code(text: str) -> str:
 
 # --- X API v2 -----------------------------------------------------------------------------
 
+# The compliance streams' events (GET /2/tweets/compliance/stream, /2/users/compliance/stream):
+# `{"data": {"<event>": {"tweet" | "post": {id, author_id} | "user": {id}, "event_at"}}}`.
+_X_EVENTS = (
+    "delete",
+    "drop",
+    "undrop",
+    "withheld",
+    "tweet_edit",
+    "scrub_geo",
+    "user_delete",
+    "user_undelete",
+    "user_protect",
+    "user_unprotect",
+    "user_suspend",
+    "user_unsuspend",
+    "user_withheld",
+    "user_profile_modification",
+)
+_EVENT = "json_keys(item)[1]"
+_BODY = f"json_extract(item, '$.' || {_EVENT})"
+_X_EVENT = f"""json_merge_patch({_BODY}, json_object(
+    'event', {_EVENT},
+    'post_id', coalesce({_BODY}->>'$.tweet.id', {_BODY}->>'$.post.id'),
+    'user_id', coalesce({_BODY}->>'$.tweet.author_id', {_BODY}->>'$.post.author_id',
+        {_BODY}->>'$.user.id'),
+    'event_at', coalesce({_BODY}->>'$.event_at', {_BODY}->>'$.timestamp'),
+    'tweet', NULL, 'post', NULL, 'user', NULL, 'timestamp', NULL))"""
+
+# API v1.1 streams' status events: `{"delete": {"status": {id_str, user_id_str}, "timestamp_ms"}}`
+# (and `status_withheld`, `scrub_geo`, `user_withheld` with their fields at the top).
+_X_V1_EVENTS = ("delete", "status_withheld", "scrub_geo", "user_withheld")
+_V1_MS = f"{_BODY}->>'$.timestamp_ms'"
+_X_V1_EVENT = f"""json_merge_patch({_BODY}, json_object(
+    'event', {_EVENT},
+    'post_id', coalesce({_BODY}->>'$.status.id_str', {_BODY}->>'$.id_str'),
+    'user_id', coalesce({_BODY}->>'$.status.user_id_str', {_BODY}->>'$.user_id_str'),
+    'event_at', coalesce(strftime(make_timestamp(TRY_CAST({_V1_MS} AS BIGINT) * 1000),
+        '%Y-%m-%dT%H:%M:%S.%gZ'), {_V1_MS}),
+    'status', NULL, 'timestamp_ms', NULL))"""
+
+
+def _one_of(events: tuple[str, ...], keys: str = "keys") -> str:
+    return "len({0}) = 1 AND list_has_any({0}, [{1}])".format(
+        keys, ", ".join(f"'{e}'" for e in events)
+    )
+
+
 _X = JsonExport(
-    what="X API v2 responses (tweets or users) or Tweet / User objects",
+    what="X API v2 responses (tweets or users), Tweet / User objects or compliance events",
     responses=(
+        # before the v2 response, whose `data` it shares
+        Response(
+            what="an X compliance event",
+            detect="keys = ['data'] AND " + _one_of(_X_EVENTS, "json_keys(response, '$.data')"),
+            lists=(RecordList(("data",), "x_compliance_events", _X_EVENT),),
+        ),
+        Response(
+            what="an X API v1.1 compliance event",
+            detect=_one_of(_X_V1_EVENTS),
+            lists=(RecordList((), "x_compliance_events", _X_V1_EVENT),),
+        ),
         Response(
             what="an X API v2 response",
             detect=f"{_has_any('data', 'includes', 'meta', 'errors')} OR {_has('title', 'detail')}",
@@ -134,6 +192,8 @@ _X = JsonExport(
     records=(
         Record("x_posts", "an X API v2 Tweet", _has("id", "text"), s.X_TWEET),
         Record("x_users", "an X API v2 User", _has("id", "username"), s.X_USER),
+        # only reached through the compliance events above
+        Record("x_compliance_events", "an X compliance event", "false", s.X_COMPLIANCE_EVENT),
     ),
 )
 

@@ -128,6 +128,14 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "public_metrics.listed_count",
         ),
     ),
+    "x_compliance_events": (
+        *required("event", "event_at"),
+        Rule(
+            "post_id IS NULL AND user_id IS NULL",
+            f"'a compliance event without the post or account it is about; {_FIX}'",
+        ),
+        *iso_timestamp("event_at"),
+    ),
     "mastodon_statuses": (
         *required("id", "account.id", "created_at"),
         *iso_timestamp("created_at"),
