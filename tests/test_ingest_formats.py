@@ -84,6 +84,230 @@ def test_reasons_shown_outside_raw_carry_no_identifier(con, tmp_path: Path) -> N
     assert any("Salesforce id (16 characters)" in r for r in reasons)
 
 
+# --- X API v1.1 tweets and X archives ---------------------------------------------------
+
+# Abridged from a real GET statuses/retweets/:id response recorded by tweepy (MIT),
+# cassettes/testretweets.json: a retweet of @twitter's post 266367358078169089 (display
+# fields left out).
+V1_ORIGINAL = {
+    "created_at": "Thu Nov 08 02:31:41 +0000 2012",
+    "id": 266367358078169089,
+    "id_str": "266367358078169089",
+    "text": "RT @TwitterEng: Bolstering our infrastructure. http://t.co/uML86B6s",
+    "source": '<a href="http://twitter.com" rel="nofollow">Twitter Web Client</a>',
+    "in_reply_to_status_id_str": None,
+    "user": {
+        "id": 783214,
+        "id_str": "783214",
+        "name": "Twitter",
+        "screen_name": "twitter",
+        "created_at": "Tue Feb 20 14:35:54 +0000 2007",
+        "followers_count": 33620556,
+        "friends_count": 101,
+        "listed_count": 86770,
+        "favourites_count": 21,
+        "statuses_count": 1845,
+        "verified": True,
+        "protected": False,
+    },
+    "retweet_count": 220,
+    "favorite_count": 153,
+    "entities": {
+        "hashtags": [],
+        "user_mentions": [
+            {"screen_name": "TwitterEng", "id": 6844292, "id_str": "6844292", "indices": [3, 14]}
+        ],
+        "urls": [
+            {
+                "url": "http://t.co/uML86B6s",
+                "expanded_url": "http://engineering.twitter.com/2012/11/bolstering.html",
+                "display_url": "engineering.twitter.com/2012/11/bolste\u2026",
+                "indices": [47, 67],
+            }
+        ],
+    },
+    "lang": "en",
+}
+
+
+def v1_retweet(retweet_id: str, user_id: str) -> dict:
+    return {
+        "created_at": "Wed Jul 09 00:08:39 +0000 2014",
+        "id_str": retweet_id,
+        "text": "RT @twitter: " + V1_ORIGINAL["text"],
+        "source": '<a href="http://twitter.com/download/iphone">Twitter for iPhone</a>',
+        "user": {"id_str": user_id, "screen_name": f"user{user_id}", "followers_count": 44},
+        "retweeted_status": V1_ORIGINAL,
+        "retweet_count": 220,
+        "favorite_count": 0,
+        "entities": {"hashtags": [], "user_mentions": [], "urls": []},
+        "lang": "en",
+    }
+
+
+def posts(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute(
+        "SELECT _source_file, _included, id, author_id, created_at, referenced_tweets, "
+        "public_metrics.like_count, entities.urls[1].expanded_url, source FROM raw.x_posts "
+        "ORDER BY ALL"
+    ).fetchall()
+
+
+def test_x_api_v1_tweets_load_as_v2_posts_and_users(con, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    retweets = [
+        v1_retweet("486663181901627392", "2390428970"),
+        v1_retweet("486656886268112896", "2392623769"),
+    ]
+    # statuses/retweets (one array) and a stream or twarc v1 capture (a tweet per line)
+    land(landing, "x", "retweets.json", json.dumps(retweets))
+    land(landing, "x", "stream.jsonl", json.dumps(V1_ORIGINAL) + "\n")
+
+    loads = ingest_partition(con, "x", DAY, landing, "load-1")
+
+    assert [
+        (f.source_file.split("/")[-1], f.status, f.rows_read, f.rows_loaded) for f in loads
+    ] == [
+        # 2 retweets, the original once in includes, 2 retweeters and the original's author
+        ("retweets.json", "loaded", 6, 6),
+        ("stream.jsonl", "loaded", 2, 2),
+    ]
+    original = (
+        "266367358078169089",
+        "783214",
+        "2012-11-08T02:31:41.000Z",
+        None,
+        153,
+        "http://engineering.twitter.com/2012/11/bolstering.html",
+        "Twitter Web Client",
+    )
+    retweeted = [{"type": "retweeted", "id": "266367358078169089"}]
+    rows = [(file.split("/")[-1], included, *rest) for file, included, *rest in posts(con)]
+    assert rows == [
+        (
+            "retweets.json",
+            False,
+            "486656886268112896",
+            "2392623769",
+            "2014-07-09T00:08:39.000Z",
+            retweeted,
+            0,
+            None,
+            "Twitter for iPhone",
+        ),
+        (
+            "retweets.json",
+            False,
+            "486663181901627392",
+            "2390428970",
+            "2014-07-09T00:08:39.000Z",
+            retweeted,
+            0,
+            None,
+            "Twitter for iPhone",
+        ),
+        ("retweets.json", True, *original),
+        ("stream.jsonl", False, *original),
+    ]
+    users = con.execute(
+        "SELECT DISTINCT id, username, created_at, public_metrics.following_count FROM raw.x_users "
+        "ORDER BY id"
+    ).fetchall()
+    assert users == [
+        ("2390428970", "user2390428970", None, None),
+        ("2392623769", "user2392623769", None, None),
+        ("783214", "twitter", "2007-02-20T14:35:54.000Z", 101),
+    ]
+    assert con.execute("SELECT count(*) FROM raw._rejects").fetchone() == (0,)
+
+
+ARCHIVE_TWEETS = "window.YTD.tweets.part0 = " + json.dumps(
+    [
+        {
+            "tweet": {
+                "retweeted": False,
+                "source": '<a href="https://mobile.twitter.com" rel="nofollow">Twitter Web App</a>',
+                "entities": {
+                    "hashtags": [{"text": "dbt", "indices": ["9", "13"]}],
+                    "user_mentions": [],
+                    "urls": [
+                        {
+                            "url": "https://t.co/abc",
+                            "expanded_url": "https://www.acme-analytics.example/guide/setup",
+                            "display_url": "acme-analytics.example/guide/setup",
+                            "indices": ["14", "37"],
+                        }
+                    ],
+                },
+                "favorite_count": "3",
+                "id_str": "1600000000000000001",
+                "retweet_count": "1",
+                "id": "1600000000000000001",
+                "created_at": "Wed Dec 07 12:00:00 +0000 2022",
+                "full_text": "our guide #dbt https://t.co/abc",
+                "lang": "en",
+            }
+        }
+    ],
+    indent=2,
+)
+ARCHIVE_ACCOUNT = "window.YTD.account.part0 = " + json.dumps(
+    [
+        {
+            "account": {
+                "email": "owner@acme-analytics.example",
+                "createdVia": "web",
+                "username": "acme",
+                "accountId": "99887766",
+                "createdAt": "2010-01-01T10:00:00.000Z",
+                "accountDisplayName": "Acme",
+            }
+        }
+    ],
+    indent=2,
+)
+
+
+def test_an_x_archive_loads_its_tweets_as_posts_of_its_owner(con, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    land(landing, "x", "tweets.js", ARCHIVE_TWEETS)
+    land(landing, "x", "account.js", ARCHIVE_ACCOUNT)
+
+    loads = ingest_partition(con, "x", DAY, landing, "load-1")
+
+    assert [(f.status, f.rows_loaded) for f in loads] == [("loaded", 1), ("loaded", 1)]
+    assert con.execute(
+        "SELECT id, author_id, created_at, public_metrics.like_count, entities.urls[1].start, "
+        "entities.hashtags[1].tag, source FROM raw.x_posts"
+    ).fetchall() == [
+        (
+            "1600000000000000001",
+            "99887766",
+            "2022-12-07T12:00:00.000Z",
+            3,
+            14,
+            "dbt",
+            "Twitter Web App",
+        )
+    ]
+    # the owner as a user, without the archive's email
+    assert con.execute(
+        "SELECT id, username, name, created_at, _extra FROM raw.x_users"
+    ).fetchall() == [("99887766", "acme", "Acme", "2010-01-01T10:00:00.000Z", None)]
+
+
+def test_archive_tweets_without_their_account_are_rejected_saying_so(con, tmp_path: Path) -> None:
+    landing = tmp_path / "landing"
+    land(landing, "x", "tweets.js", ARCHIVE_TWEETS)
+
+    [load] = ingest_partition(con, "x", DAY, landing, "load-1")
+
+    assert (load.status, load.rows_read, load.rows_rejected) == ("rejected", 1, 1)
+    [(reason,)] = con.execute("SELECT reason FROM raw._rejects").fetchall()
+    assert reason.startswith("X archive tweets (tweets.js) without account.js beside them")
+    assert con.execute("SELECT count(*) FROM raw.x_posts").fetchone() == (0,)
+
+
 # --- X compliance events ------------------------------------------------------------------
 
 COMPLIANCE_EVENTS = [

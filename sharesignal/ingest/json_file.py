@@ -23,10 +23,12 @@ import duckdb
 from sharesignal.ingest import files, rules
 from sharesignal.ingest import structures as s
 from sharesignal.ingest.batch import Batch, FileLoad, outcome, reject_file, settle, unreadable
-from sharesignal.ingest.formats import JsonExport, Record, RecordList, Response
+from sharesignal.ingest.formats import ARCHIVE_PREFIX, JsonExport, Record, RecordList, Response
 from sharesignal.ingest.tables import RAW_TABLES
 
 UNITS = "ingest_units"
+# How much of a companion file is read: an archive's account.js is well under a kilobyte.
+_COMPANION_BYTES = 1_000_000
 RECORDS = "ingest_records"
 
 # What a JSON value is, in words a person reads.
@@ -59,6 +61,7 @@ def prepare_json(batch: Batch, path: Path, source_file: str, fmt: JsonExport) ->
         read, reason = _why_nothing_loads(con, source_file, fmt)
         return reject_file(batch, path, source_file, read, reason)
 
+    _convert(con, fmt, _companion(path, fmt))
     _records(con, fmt)
     loaded, new_fields, notes = 0, [], []
     for table in fmt.tables:
@@ -78,8 +81,9 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
     lines = files.LINES_TABLE
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNITS}_parsed AS "
-        f"SELECT line_no, line, json_valid(line) AS valid FROM {lines} "
-        "WHERE line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
+        f"SELECT line_no, line, json_valid(line) AS valid FROM (SELECT line_no, "
+        f"CASE WHEN line_no = 1 THEN regexp_replace(line, {ARCHIVE_PREFIX}, '') ELSE line END "
+        f"AS line FROM {lines}) WHERE line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
     )
     invalid, total, first_valid = con.execute(
         f"SELECT count(*) FILTER (WHERE NOT valid), count(*), arg_min(valid, line_no) "
@@ -89,8 +93,8 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
     if total > 1 and invalid * 2 > total and not first_valid:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {UNITS}_document AS "
-            f"SELECT 1 AS line_no, string_agg(line, chr(10) ORDER BY line_no) AS line "
-            f"FROM {lines}"
+            f"SELECT 1 AS line_no, regexp_replace(string_agg(line, chr(10) ORDER BY line_no), "
+            f"{ARCHIVE_PREFIX}, '') AS line FROM {lines}"
         )
         con.execute(f"ALTER TABLE {UNITS}_document ADD COLUMN valid BOOLEAN")
         con.execute(f"UPDATE {UNITS}_document SET valid = json_valid(line)")
@@ -132,6 +136,53 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
                     {_KIND.format("value")}, length(value))
             END AS reason
         FROM unwrapped
+        """
+    )
+
+
+def _companion(path: Path, fmt: JsonExport) -> str | None:
+    """The text of the export's companion file beside `path`, if it is a regular file (a
+    link could lead out of the landing folder)."""
+    if fmt.companion is None:
+        return None
+    beside = path.parent / fmt.companion
+    if beside.is_symlink() or not beside.is_file():
+        return None
+    with beside.open(encoding="utf-8", errors="replace") as text:
+        return text.read(_COMPANION_BYTES)
+
+
+def _convert(con: duckdb.DuckDBPyConnection, fmt: JsonExport, companion: str | None) -> None:
+    """Units of another format of the source (`fmt.conversions`) rewritten as the response
+    they amount to, or given the reason they cannot be."""
+    if not fmt.conversions:
+        return
+    detect = " ".join(f"WHEN {c.detect} THEN {i}" for i, c in enumerate(fmt.conversions))
+    convert = " ".join(f"WHEN {i} THEN {c.convert}" for i, c in enumerate(fmt.conversions))
+    error = " ".join(f"WHEN {i} THEN {c.error}" for i, c in enumerate(fmt.conversions))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {UNITS}_converted AS
+        SELECT line_no, reason, CASE WHEN reason IS NULL THEN CASE conversion {convert} END END
+            AS value
+        FROM (
+            SELECT *, CASE conversion {error} END AS reason
+            FROM (
+                SELECT line_no, value, keys, is_array, companion, CASE {detect} END AS conversion
+                FROM {UNITS}, (SELECT CAST($companion AS VARCHAR) AS companion)
+                WHERE reason IS NULL
+            )
+            WHERE conversion IS NOT NULL
+        )
+        """,
+        {"companion": companion},
+    )
+    con.execute(
+        f"""
+        UPDATE {UNITS} u SET reason = c.reason, value = coalesce(c.value, u.value),
+            keys = CASE WHEN c.value IS NULL THEN u.keys ELSE json_keys(c.value) END,
+            is_array = u.is_array AND c.value IS NULL
+        FROM {UNITS}_converted c WHERE u.line_no = c.line_no
         """
     )
 
