@@ -86,9 +86,10 @@ def test_reasons_shown_outside_raw_carry_no_identifier(con, tmp_path: Path) -> N
 
 # --- X API v1.1 tweets and X archives ---------------------------------------------------
 
-# Abridged from a real GET statuses/retweets/:id response recorded by tweepy (MIT),
-# cassettes/testretweets.json: a retweet of @twitter's post 266367358078169089 (display
-# fields left out).
+# The retweeted post of a real GET statuses/retweets/:id response recorded by tweepy
+# (tweepy/tweepy cassettes/testretweets.json, MIT, Copyright (c) 2013-2014 Joshua Roesslein),
+# abridged (display fields left out, text and link shortened); the retweets around it keep
+# that response's shape and ids, with stand-in retweeters.
 V1_ORIGINAL = {
     "created_at": "Thu Nov 08 02:31:41 +0000 2012",
     "id": 266367358078169089,

@@ -3,6 +3,8 @@
 A file is NDJSON unless most of its lines are not JSON on their own, its first line
 among them, and all its lines together are one JSON document (a pretty-printed `.json`);
 a document is then unit 1, as if it were one line. Blank lines carry nothing and are skipped.
+An X archive's `window.YTD.<name>.partN = ` before the JSON is dropped. A unit of another
+format of the source (`JsonExport.conversions`) is rewritten as the response it amounts to.
 `_line` is the unit's line (1 for a document); `_item` the record's index in the unit's
 array, or in the response's list (`data[]`, `feed[]`...), 0 for a unit that is one record.
 
@@ -27,9 +29,9 @@ from sharesignal.ingest.formats import ARCHIVE_PREFIX, JsonExport, Record, Recor
 from sharesignal.ingest.tables import RAW_TABLES
 
 UNITS = "ingest_units"
+RECORDS = "ingest_records"
 # How much of a companion file is read: an archive's account.js is well under a kilobyte.
 _COMPANION_BYTES = 1_000_000
-RECORDS = "ingest_records"
 
 # What a JSON value is, in words a person reads.
 _KIND = """CASE json_type({0}) WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'array'
