@@ -82,6 +82,7 @@ def test_reasons_shown_outside_raw_carry_no_identifier(con, tmp_path: Path) -> N
     assert any("like_count has the wrong type: a JSON array" in r for r in reasons)
     assert any("Not Found Error" in r for r in reasons)
     assert any("Salesforce id (16 characters)" in r for r in reasons)
+    assert any("an object with keys [] (and 1 other keys)" in r for r in reasons)
 
 
 # --- X API v1.1 tweets and X archives ---------------------------------------------------

@@ -38,11 +38,11 @@ _KIND = """CASE json_type({0}) WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'a
     WHEN 'OBJECT' THEN 'object' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null'
     ELSE 'number' END"""
 
-# An object's keys that read as field names, and how many others: a key can be an id.
-_FIELD_NAME = "regexp_full_match(k, '[A-Za-z_$@][A-Za-z_$@.:-]{{0,39}}')"
-_KEYS = f"""left(list_filter({{0}}, lambda k: {_FIELD_NAME})::VARCHAR, 200)
-    || coalesce(' and ' || nullif(len(list_filter({{0}}, lambda k: NOT {_FIELD_NAME})), 0)
-        || ' keys that are not field names', '')"""
+# An object's keys that the source's records have, and how many others: any other key
+# may be an id or a handle.
+_KEYS = """list_filter(keys, lambda k: list_contains({0}, k))::VARCHAR
+    || coalesce(' (and ' || nullif(len(list_filter(keys, lambda k: NOT list_contains({0}, k))),
+        0) || ' other keys)', '')"""
 
 # How a broken line begins and ends, without any of its content (reasons reach the Dagster
 # event log; the bytes themselves stay in raw._rejects).
@@ -272,6 +272,7 @@ def _records(con: duckdb.DuckDBPyConnection, fmt: JsonExport) -> None:
         _response_units(i, response) for i, response in enumerate(fmt.responses) if response.lists
     ]
     kinds = " ".join(f"WHEN {r.detect} THEN '{r.table}'" for r in fmt.records)
+    fields = "[" + ", ".join(f"'{name}'" for r in fmt.records for name in r.structure) + "]"
     whats = ", ".join(dict.fromkeys(r.what for r in fmt.records))
     con.execute(
         f"""
@@ -300,7 +301,7 @@ def _records(con: duckdb.DuckDBPyConnection, fmt: JsonExport) -> None:
                     || 're-run the partition', {_KIND.format("record")})
                 WHEN tbl IS NULL AND coalesce(CASE {kinds} END, '') = '' THEN format(
                     'an object with keys {{}} is none of: {whats}; check that the right export '
-                    || 'was delivered, then re-run the partition', {_KEYS.format("keys")})
+                    || 'was delivered, then re-run the partition', {_KEYS.format(fields)})
             END AS reason
         FROM keyed
         """
