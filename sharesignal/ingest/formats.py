@@ -119,6 +119,13 @@ def _has_any(*keys: str) -> str:
     return "list_has_any(keys, [{}])".format(", ".join(f"'{k}'" for k in keys))
 
 
+def _one_of(events: tuple[str, ...], keys: str = "keys") -> str:
+    """SQL: the object has one key, one of `events`."""
+    return "len({0}) = 1 AND list_has_any({0}, [{1}])".format(
+        keys, ", ".join(f"'{e}'" for e in events)
+    )
+
+
 def _code(text: str) -> str:
     """SQL: an API's error code or title (`Not Found Error`, `InvalidRequest`), or a stand-in
     for anything else: error details name the ids asked for, and reasons leave raw."""
@@ -183,10 +190,10 @@ def _v1_time(text: str) -> str:
     )
 
 
-# The archive's owner: account.js is `window.YTD.account.part0 = [{"account": {...}}]`.
 # What an X archive writes before the JSON of each of its files (`window.YTD.tweets.part0 = `),
 # dropped as a file is read.
 ARCHIVE_PREFIX = "'^\\s*window\\.YTD\\.[A-Za-z_]+\\.part[0-9]+\\s*=\\s*'"
+# The archive's owner: account.js is `window.YTD.account.part0 = [{"account": {...}}]`.
 _ACCOUNT_JS = f"regexp_replace(companion, {ARCHIVE_PREFIX}, '')"
 _OWNER = f"CASE WHEN json_valid({_ACCOUNT_JS}) THEN {_ACCOUNT_JS}->>'$[0].account.accountId' END"
 
@@ -282,12 +289,6 @@ END"""
 _ARCHIVE_ACCOUNT = """json_object('data', list_transform(from_json(value, '["JSON"]'),
     lambda e: json_object('id', e->>'$.account.accountId', 'username', e->>'$.account.username',
         'name', e->>'$.account.accountDisplayName', 'created_at', e->>'$.account.createdAt')))"""
-
-
-def _one_of(events: tuple[str, ...], keys: str = "keys") -> str:
-    return "len({0}) = 1 AND list_has_any({0}, [{1}])".format(
-        keys, ", ".join(f"'{e}'" for e in events)
-    )
 
 
 _X = JsonExport(
