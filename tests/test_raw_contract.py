@@ -3,6 +3,7 @@ each planted defect fails the expectation that names it."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +18,14 @@ from sharesignal.config import SOURCES
 from sharesignal.ingest import ingest_partition
 
 FIRST_DAY, DAYS = date(2026, 10, 1), 6
+COMPLIANCE_EVENTS = [
+    {
+        "data": {
+            "delete": {"tweet": {"id": "11", "author_id": "12"}, "event_at": "2026-10-05T08:00:00Z"}
+        }
+    },
+    {"data": {"user_protect": {"user": {"id": "12"}, "event_at": "2026-10-05T09:00:00Z"}}},
+]
 LAST_DAY = FIRST_DAY + timedelta(days=DAYS - 1)
 
 
@@ -28,6 +37,10 @@ def ingested(tmp_path_factory) -> Path:
         home, "generate", "--start", FIRST_DAY.isoformat(), "--days", str(DAYS), "--quiet"
     )
     assert generated.returncode == 0, generated.stderr
+    # The generator writes no compliance events: one stream's worth, of the documented shape.
+    (home / "landing" / "x" / str(LAST_DAY) / "compliance.jsonl").write_text(
+        "".join(json.dumps(event) + "\n" for event in COMPLIANCE_EVENTS)
+    )
     warehouse = home / "warehouse.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         for source in SOURCES:
@@ -106,6 +119,25 @@ def test_a_loaded_row_without_its_id_breaks_the_row_rules(ingested: Path, tmp_pa
 
     assert len(rows) == 1
     assert rows[0]["reasons"].startswith("id is missing")
+
+
+def test_a_compliance_event_about_nothing_breaks_the_row_rules(
+    ingested: Path, tmp_path: Path
+) -> None:
+    path = _copy(
+        ingested,
+        tmp_path,
+        "update raw.x_compliance_events set post_id = null, user_id = null where _line = 1",
+    )
+
+    rows = _failed(_raw(path, "x_compliance_events"))[
+        "unexpected_rows_expectation: no loaded row breaks an ingest row rule"
+    ]
+
+    assert [r["reasons"] for r in rows] == [
+        "a compliance event without the post or account it is about; fix the record at its "
+        "source and re-deliver the file, then re-run the partition"
+    ]
 
 
 def test_a_row_without_its_source_file_breaks_the_lineage(ingested: Path, tmp_path: Path) -> None:

@@ -36,3 +36,17 @@
         )
     {%- endif -%}
 {% endmacro %}
+
+{#- The pre-hook of stg_x__posts that removes the posts X's compliance events removed (docs:
+    _macros.yml). -#}
+{% macro delete_removed_posts() %}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where exists (
+        select 1 from {{ ref('stg_x__removed_posts') }} as removed
+        where removed.post_id in (
+            post_id, reshared_post_id, quoted_post_id, replied_to_post_id, conversation_id
+        )
+    )
+    {%- endif -%}
+{% endmacro %}

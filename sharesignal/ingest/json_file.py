@@ -3,6 +3,8 @@
 A file is NDJSON unless most of its lines are not JSON on their own, its first line
 among them, and all its lines together are one JSON document (a pretty-printed `.json`);
 a document is then unit 1, as if it were one line. Blank lines carry nothing and are skipped.
+An X archive's `window.YTD.<name>.partN = ` before the JSON is dropped. A unit of another
+format of the source (`JsonExport.conversions`) is rewritten as the response it amounts to.
 `_line` is the unit's line (1 for a document); `_item` the record's index in the unit's
 array, or in the response's list (`data[]`, `feed[]`...), 0 for a unit that is one record.
 
@@ -23,16 +25,31 @@ import duckdb
 from sharesignal.ingest import files, rules
 from sharesignal.ingest import structures as s
 from sharesignal.ingest.batch import Batch, FileLoad, outcome, reject_file, settle, unreadable
-from sharesignal.ingest.formats import JsonExport, Record, RecordList, Response
+from sharesignal.ingest.formats import ARCHIVE_PREFIX, JsonExport, Record, RecordList, Response
 from sharesignal.ingest.tables import RAW_TABLES
 
 UNITS = "ingest_units"
 RECORDS = "ingest_records"
+# How much of a companion file is read: an archive's account.js is well under a kilobyte.
+_COMPANION_BYTES = 1_000_000
 
 # What a JSON value is, in words a person reads.
 _KIND = """CASE json_type({0}) WHEN 'VARCHAR' THEN 'string' WHEN 'ARRAY' THEN 'array'
     WHEN 'OBJECT' THEN 'object' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null'
     ELSE 'number' END"""
+
+# An object's keys that the source's records have, and how many others: any other key
+# may be an id or a handle.
+_KEYS = """list_filter(keys, lambda k: list_contains({0}, k))::VARCHAR
+    || coalesce(' (and ' || nullif(len(list_filter(keys, lambda k: NOT list_contains({0}, k))),
+        0) || ' other keys)', '')"""
+
+# How a broken line begins and ends, without any of its content (reasons reach the Dagster
+# event log; the bytes themselves stay in raw._rejects).
+_SHAPE = """CASE left(ltrim({0}), 1) WHEN '{{' THEN 'opens an object' WHEN '[' THEN 'opens an array'
+        ELSE 'starts with no JSON value' END
+    || CASE WHEN regexp_matches({0}, '[}}\\]]\\s*$') THEN ' and ends closed'
+        ELSE ' and ends cut off' END"""
 
 
 def prepare_json(
@@ -55,6 +72,7 @@ def prepare_json(
         read, reason = _why_nothing_loads(con, source_file, fmt)
         return reject_file(batch, path, source_file, read, reason)
 
+    _convert(con, fmt, _companion(path, fmt))
     _records(con, fmt)
     loaded, new_fields, notes = 0, [], []
     for table in fmt.tables:
@@ -74,8 +92,9 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
     lines = files.LINES_TABLE
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {UNITS}_parsed AS "
-        f"SELECT line_no, line, json_valid(line) AS valid FROM {lines} "
-        "WHERE line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
+        f"SELECT line_no, line, json_valid(line) AS valid FROM (SELECT line_no, "
+        f"CASE WHEN line_no = 1 THEN regexp_replace(line, {ARCHIVE_PREFIX}, '') ELSE line END "
+        f"AS line FROM {lines}) WHERE line IS NOT NULL AND (json_valid(line) OR trim(line) <> '')"
     )
     invalid, total, first_valid = con.execute(
         f"SELECT count(*) FILTER (WHERE NOT valid), count(*), arg_min(valid, line_no) "
@@ -85,8 +104,8 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
     if total > 1 and invalid * 2 > total and not first_valid:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {UNITS}_document AS "
-            f"SELECT 1 AS line_no, string_agg(line, chr(10) ORDER BY line_no) AS line "
-            f"FROM {lines}"
+            f"SELECT 1 AS line_no, regexp_replace(string_agg(line, chr(10) ORDER BY line_no), "
+            f"{ARCHIVE_PREFIX}, '') AS line FROM {lines}"
         )
         con.execute(f"ALTER TABLE {UNITS}_document ADD COLUMN valid BOOLEAN")
         con.execute(f"UPDATE {UNITS}_document SET valid = json_valid(line)")
@@ -107,8 +126,6 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
                 coalesce(list_has_all(keys, ['status', 'body']), false) AS wrapped,
                 CASE WHEN wrapped THEN json_extract(line, '$.body')::VARCHAR ELSE line END AS value,
                 CASE WHEN wrapped THEN TRY_CAST(line->>'$.status' AS INTEGER) END AS http,
-                CASE WHEN wrapped THEN coalesce(line->>'$.request_uri', line->>'$.url') END
-                    AS uri,
                 keys
             FROM keyed
         )
@@ -118,18 +135,65 @@ def _units(con: duckdb.DuckDBPyConnection) -> None:
             valid AND regexp_matches(value, '^\\s*\\[') AS is_array,
             CASE
                 WHEN NOT valid THEN format(
-                    'not valid JSON ({{}} bytes, starts with "{{}}", ends with "{{}}"): the line '
-                    || 'is truncated or corrupted; re-export the file, then re-run the partition',
-                    strlen(line), left(ltrim(line), 30), right(line, 30))
+                    'not valid JSON ({{}} bytes, {{}}): the line is truncated or corrupted; '
+                    || 're-export the file, then re-run the partition',
+                    strlen(line), {_SHAPE.format("line")})
                 WHEN http IS NOT NULL AND http NOT BETWEEN 200 AND 299 THEN format(
-                    'a recorded HTTP response with status {{}} ({{}}): no export data in it; '
-                    || 'record the request again, then re-run the partition', http, uri)
+                    'a recorded HTTP response with status {{}}: no export data in it; '
+                    || 'record the request again, then re-run the partition', http)
                 WHEN NOT regexp_matches(value, '^\\s*[\\[{{]') THEN format(
-                    'a JSON {{}} ("{{}}"), not an object or array of objects; remove it, then '
-                    || 're-run the partition',
-                    {_KIND.format("value")}, left(value, 40))
+                    'a JSON {{}} ({{}} characters), not an object or array of objects; remove '
+                    || 'it, then re-run the partition',
+                    {_KIND.format("value")}, length(value))
             END AS reason
         FROM unwrapped
+        """
+    )
+
+
+def _companion(path: Path, fmt: JsonExport) -> str | None:
+    """The text of the export's companion file beside `path`, if it is a regular file (a
+    link could lead out of the landing folder)."""
+    if fmt.companion is None:
+        return None
+    beside = path.parent / fmt.companion
+    if beside.is_symlink() or not beside.is_file():
+        return None
+    with beside.open(encoding="utf-8", errors="replace") as text:
+        return text.read(_COMPANION_BYTES)
+
+
+def _convert(con: duckdb.DuckDBPyConnection, fmt: JsonExport, companion: str | None) -> None:
+    """Units of another format of the source (`fmt.conversions`) rewritten as the response
+    they amount to, or given the reason they cannot be."""
+    if not fmt.conversions:
+        return
+    detect = " ".join(f"WHEN {c.detect} THEN {i}" for i, c in enumerate(fmt.conversions))
+    convert = " ".join(f"WHEN {i} THEN {c.convert}" for i, c in enumerate(fmt.conversions))
+    error = " ".join(f"WHEN {i} THEN {c.error}" for i, c in enumerate(fmt.conversions))
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {UNITS}_converted AS
+        SELECT line_no, reason, CASE WHEN reason IS NULL THEN CASE conversion {convert} END END
+            AS value
+        FROM (
+            SELECT *, CASE conversion {error} END AS reason
+            FROM (
+                SELECT line_no, value, keys, is_array, companion, CASE {detect} END AS conversion
+                FROM {UNITS}, (SELECT CAST($companion AS VARCHAR) AS companion)
+                WHERE reason IS NULL
+            )
+            WHERE conversion IS NOT NULL
+        )
+        """,
+        {"companion": companion},
+    )
+    con.execute(
+        f"""
+        UPDATE {UNITS} u SET reason = c.reason, value = coalesce(c.value, u.value),
+            keys = CASE WHEN c.value IS NULL THEN u.keys ELSE json_keys(c.value) END,
+            is_array = u.is_array AND c.value IS NULL
+        FROM {UNITS}_converted c WHERE u.line_no = c.line_no
         """
     )
 
@@ -217,6 +281,7 @@ def _records(con: duckdb.DuckDBPyConnection, fmt: JsonExport) -> None:
         _response_units(i, response) for i, response in enumerate(fmt.responses) if response.lists
     ]
     kinds = " ".join(f"WHEN {r.detect} THEN '{r.table}'" for r in fmt.records)
+    fields = "[" + ", ".join(f"'{name}'" for r in fmt.records for name in r.structure) + "]"
     whats = ", ".join(dict.fromkeys(r.what for r in fmt.records))
     con.execute(
         f"""
@@ -245,7 +310,7 @@ def _records(con: duckdb.DuckDBPyConnection, fmt: JsonExport) -> None:
                     || 're-run the partition', {_KIND.format("record")})
                 WHEN tbl IS NULL AND coalesce(CASE {kinds} END, '') = '' THEN format(
                     'an object with keys {{}} is none of: {whats}; check that the right export '
-                    || 'was delivered, then re-run the partition', left(keys::VARCHAR, 200))
+                    || 'was delivered, then re-run the partition', {_KEYS.format(fields)})
             END AS reason
         FROM keyed
         """
@@ -253,12 +318,14 @@ def _records(con: duckdb.DuckDBPyConnection, fmt: JsonExport) -> None:
 
 
 def _wrong_types(structure: dict[str, s.Structure]) -> tuple[rules.Rule, ...]:
+    # The value's JSON kind, not the value: reasons are shown outside raw.
     return tuple(
         rules.Rule(
             f"_as_text.{path} IS NOT NULL AND {path} IS NULL",
-            f'format(\'{path.replace(chr(34), "")} has the wrong type: "{{}}" is not '
+            f"format('{path.replace(chr(34), '')} has the wrong type: a JSON {{}} that is not "
             f"{sql_type}; fix the record at its source, then re-run the partition', "
-            f"_as_text.{path})",
+            + _KIND.format(f"json_extract(_record, '$.{path}')")
+            + ")",
         )
         for path, sql_type in s.typed_leaves(structure)
     )
@@ -321,6 +388,7 @@ def _why_nothing_loads(
     con: duckdb.DuckDBPyConnection, source_file: str, fmt: JsonExport
 ) -> tuple[int, str]:
     """(lines read, reason) for a file in which no line is JSON."""
+    # Only the first characters are looked at, and none is quoted: reasons leave raw.
     lines, bad, first = con.execute(
         f"""
         SELECT (SELECT count(*) FROM {files.LINES_TABLE} WHERE trim(coalesce(line, '')) <> ''),
@@ -342,12 +410,11 @@ def _why_nothing_loads(
         )
     if first is not None and first.startswith("<"):
         return read, (
-            f'{source_file}: looks like an HTML page (it starts with "{first}"), e.g. an error '
+            f'{source_file}: looks like an HTML page (it starts with "<"), e.g. an error '
             f"or login page saved instead of the export; download the export again, then "
             f"re-run the partition"
         )
     return read, (
-        f'{source_file}: not JSON (it starts with "{first}"): neither one JSON value per line '
-        f"nor one JSON document (truncated?); expected {fmt.what}; re-export the file, then "
-        f"re-run the partition"
+        f"{source_file}: not JSON: neither one JSON value per line nor one JSON document "
+        f"(truncated?); expected {fmt.what}; re-export the file, then re-run the partition"
     )

@@ -10,6 +10,8 @@ Choices:
 - A timestamp more than a day after the load is rejected (a clock or export error); days
   that are legitimately in the future (an opportunity's CloseDate, a catalog entry's
   publication date) are not checked.
+- Reasons name the field and what is wrong with it, never its value (a length, a JSON
+  kind): they reach the load log, Dagster and reports; the value stays in raw._rejects.
 - Negative counts are rejected; so is a value `from_json` could not read as its declared
   type (checked in prepare, from the record's text).
 """
@@ -52,7 +54,7 @@ def not_negative(*columns: str) -> tuple[Rule, ...]:
     return tuple(
         Rule(
             f"TRY_CAST({c} AS DOUBLE) < 0",
-            f"format('{_name(c)} is negative ({{}}): a count or amount never is; {_FIX}', {c})",
+            f"'{_name(c)} is negative: a count or amount never is; {_FIX}'",
         )
         for c in columns
     )
@@ -61,8 +63,7 @@ def not_negative(*columns: str) -> tuple[Rule, ...]:
 def _future(column: str, parsed: str) -> Rule:
     return Rule(
         f"{parsed} > now() + INTERVAL 1 DAY",
-        f"format('{_name(column)} {{}} is more than a day after the load: a clock or export "
-        f"error; {_FIX}', {column})",
+        f"'{_name(column)} is more than a day after the load: a clock or export error; {_FIX}'",
     )
 
 
@@ -70,7 +71,7 @@ def iso_timestamp(column: str, *, future: bool = True) -> tuple[Rule, ...]:
     parsed = f"TRY_CAST({column} AS TIMESTAMPTZ)"
     unparsed = Rule(
         f"{column} IS NOT NULL AND {parsed} IS NULL",
-        f"format('{_name(column)} is not a timestamp (\"{{}}\"); {_FIX}', {column})",
+        f"format('{_name(column)} is not a timestamp ({{}} characters); {_FIX}', length({column}))",
     )
     return (unparsed, _future(column, parsed)) if future else (unparsed,)
 
@@ -79,7 +80,7 @@ def iso_date(column: str) -> tuple[Rule, ...]:
     return (
         Rule(
             f"nullif({column}, '') IS NOT NULL AND TRY_CAST({column} AS DATE) IS NULL",
-            f"format('{_name(column)} is not a date (\"{{}}\"); {_FIX}', {column})",
+            f"format('{_name(column)} is not a date ({{}} characters); {_FIX}', length({column}))",
         ),
     )
 
@@ -99,8 +100,8 @@ def naive(*columns: str) -> Note:
 def _salesforce_id(column: str) -> Rule:
     return Rule(
         f"NOT regexp_full_match({column}, '[a-zA-Z0-9]{{15}}([a-zA-Z0-9]{{3}})?')",
-        f"format('{_name(column)} \"{{}}\" is not a 15- or 18-character Salesforce id; {_FIX}', "
-        f"{column})",
+        f"format('{_name(column)} is not a 15- or 18-character Salesforce id ({{}} characters); "
+        f"{_FIX}', length({column}))",
     )
 
 
@@ -127,6 +128,14 @@ RULES: dict[str, tuple[Rule, ...]] = {
             "public_metrics.listed_count",
         ),
     ),
+    "x_compliance_events": (
+        *required("event", "event_at"),
+        Rule(
+            "post_id IS NULL AND user_id IS NULL",
+            f"'a compliance event without the post or account it is about; {_FIX}'",
+        ),
+        *iso_timestamp("event_at"),
+    ),
     "mastodon_statuses": (
         *required("id", "account.id", "created_at"),
         *iso_timestamp("created_at"),
@@ -142,7 +151,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule(
             "post.record.\"$type\" <> 'app.bsky.feed.post'",
             "format('a {} record, not a post: only posts are loaded as feed items; deliver "
-            'it elsewhere or remove it, then re-run the partition\', post.record."$type")',
+            "it elsewhere or remove it, then re-run the partition', CASE WHEN regexp_full_match("
+            "post.record.\"$type\", '(app|chat)\\.bsky\\.[A-Za-z.]+|com\\.atproto\\.[A-Za-z.]+') "
+            "THEN post.record.\"$type\" ELSE 'non-Bluesky' END)",
         ),
         Rule(
             "reason IS NOT NULL AND reason.by.did IS NULL",
@@ -183,7 +194,7 @@ RULES: dict[str, tuple[Rule, ...]] = {
         *(rule for stamp in _SALESFORCE_STAMPS for rule in iso_timestamp(stamp)),
         Rule(
             'nullif("Amount", \'\') IS NOT NULL AND TRY_CAST("Amount" AS DECIMAL(18, 2)) IS NULL',
-            f'format(\'Amount is not a number ("{{}}"); {_FIX}\', "Amount")',
+            f"format('Amount is not a number ({{}} characters); {_FIX}', length(\"Amount\"))",
         ),
         *not_negative('"Amount"'),
         *iso_date('"CloseDate"'),

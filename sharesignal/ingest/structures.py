@@ -75,6 +75,16 @@ X_USER: dict[str, Structure] = {
     },
 }
 
+# An X compliance event (a post deleted, dropped, withheld or edited; an account deleted,
+# protected, suspended...), flattened from the stream's `{"data": {"<event>": {...}}}` or
+# v1.1's `{"delete": {"status": {...}}}`; the event's other fields are kept in `_extra`.
+X_COMPLIANCE_EVENT: dict[str, Structure] = {
+    "event": "VARCHAR",
+    "post_id": "VARCHAR",
+    "user_id": "VARCHAR",
+    "event_at": "VARCHAR",
+}
+
 # --- Mastodon -----------------------------------------------------------------------------
 
 MASTODON_ACCOUNT: dict[str, Structure] = {

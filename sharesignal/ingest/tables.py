@@ -34,6 +34,7 @@ def _varchar(names: tuple[str, ...]) -> Columns:
 RAW_TABLES: dict[str, Columns] = {
     "x_posts": LINEAGE + INCLUDED + _fields(s.X_TWEET) + EXTRA,
     "x_users": LINEAGE + INCLUDED + _fields(s.X_USER) + EXTRA,
+    "x_compliance_events": LINEAGE + _fields(s.X_COMPLIANCE_EVENT) + EXTRA,
     "mastodon_statuses": LINEAGE + _fields(s.MASTODON_STATUS) + EXTRA,
     "mastodon_accounts": LINEAGE + _fields(s.MASTODON_ACCOUNT) + EXTRA,
     "bluesky_feed_items": LINEAGE + _fields(s.BLUESKY_FEED_ITEM) + EXTRA,
