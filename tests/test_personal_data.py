@@ -419,22 +419,36 @@ def test_the_key_is_in_no_file_the_pipeline_writes(home):
     """The key never lands in a file: not in dbt's compiled SQL, run results, manifest, logs
     or parse state (in the home, and in the checkout's dbt_project/target and logs), not in
     Dagster's run storage or logs, not in the warehouse (views included)."""
-    forms = key_forms(KEY)
     folders = [home, DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs"]
     files = [path for folder in folders for path in folder.rglob("*") if path.is_file()]
     assert any(path.name == "run_results.json" for path in files)
     assert any(path.name == "dbt.log" for path in files)
     assert any(path.is_relative_to(home / "dagster") for path in files)
-    leaks = {}
-    for path in files:
-        content = path.read_bytes()
-        if found := [name for name, form in forms.items() if form in content]:
-            leaks[str(path)] = found
-    assert not leaks
+    assert files_holding_the_key(*folders) == {}
     # The catalog's view definitions, however the file stores them.
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
         views = con.execute("select sql from duckdb_views() where contains(sql, ?)", [KEY])
         assert views.fetchall() == []
+
+
+def files_holding_the_key(*folders: Path) -> dict[str, list[str]]:
+    """Each file under `folders` that holds KEY in some form, with the forms found."""
+    forms = key_forms(KEY)
+    files = [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+    return {
+        str(path): found
+        for path in files
+        if (found := [name for name, form in forms.items() if form in path.read_bytes()])
+    }
+
+
+def test_parsing_the_project_as_dagster_dev_does_writes_no_key(tmp_path):
+    """`dagster dev` (make ui) re-parses the dbt project on load, with the key in its
+    environment, into dbt_project/target: the manifest and parse state hold no key."""
+    parsed = run_dbt(tmp_path, "parse", env={"SHARESIGNAL_PSEUDONYM_KEY": KEY})
+    assert parsed.returncode == 0, parsed.stdout
+    assert (tmp_path / "target" / "partial_parse.msgpack").is_file()
+    assert files_holding_the_key(tmp_path, DBT_PROJECT_DIR / "logs") == {}
 
 
 def test_without_the_key_variable_pseudonymizing_fails_instead_of_giving_null(home, tmp_path):
