@@ -68,11 +68,22 @@ TITLE_CUES = (
 )
 
 
-# Freshness: the marts may trail the newest loaded share export by this many days (a share
-# late on day D may be exported with D + 1). Freshness by the clock is Dagster's check on
+# Freshness: the newest share in the marts is of the day of the newest post the loaded share
+# exports hold (raw keeps each partition's latest load only), judged by the posts' own times
+# as staging reads them (posted_at of stg_x__post_versions, stg_mastodon__status_versions,
+# stg_bluesky__feed_item_versions), not by the export's folder date: an account timeline
+# dropped in today's folder may end weeks ago. Freshness by the clock is Dagster's check on
 # the published marts (orchestration/freshness.py).
-FRESHNESS_LAG_DAYS = 1
-SHARE_SOURCES = "('x', 'mastodon', 'bluesky')"
+NEWEST_EXPORTED_POST = """(select cast(max(posted_at) as date) from (
+    select max(try_cast(created_at as timestamptz) at time zone 'UTC') as posted_at
+    from raw.x_posts
+    union all
+    select max(try_cast(created_at as timestamptz) at time zone 'UTC') from raw.mastodon_statuses
+    union all
+    select max(try_cast(
+        case when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then reason.indexedAt
+            else post.record.createdAt end as timestamptz) at time zone 'UTC')
+    from raw.bluesky_feed_items))"""
 
 
 def _share_volume_and_freshness() -> list[Expectation]:
@@ -85,14 +96,13 @@ def _share_volume_and_freshness() -> list[Expectation]:
             ),
         ),
         *no_rows(
-            "the shares are as fresh as the newest loaded share export",
-            f"""select newest_share, newest_export from (
+            "the shares are as fresh as the newest post of the loaded share exports",
+            f"""select newest_share, newest_exported_post from (
                 select max(share_date) as newest_share,
-                    (select max(partition_date) from raw._load_log
-                     where source in {SHARE_SOURCES} and rows_loaded > 0) as newest_export
+                    {NEWEST_EXPORTED_POST} as newest_exported_post
                 from {{batch}})
-            where newest_share is null and newest_export is not null
-               or newest_share < newest_export - {FRESHNESS_LAG_DAYS}""",
+            where newest_exported_post is not null
+                and (newest_share is null or newest_share < newest_exported_post)""",
         ),
     ]
 

@@ -25,10 +25,9 @@ from .transform import dbt_models, dbt_project
 settings = load_settings()
 warn_if_default_pseudonym_key(settings)
 # dbt runs as a subprocess from dbt_project/ and reads its settings from the environment:
-# an absolute SHARESIGNAL_HOME means the same folder there, and the pseudonymization key
-# is the one these settings resolved.
+# an absolute SHARESIGNAL_HOME means the same folder there. (The pseudonymization key it
+# resolves itself, as these settings did: sharesignal/pseudonym_key.py.)
 os.environ["SHARESIGNAL_HOME"] = str(settings.home)
-os.environ["SHARESIGNAL_PSEUDONYM_KEY"] = settings.pseudonym_key
 
 defs = Definitions(
     assets=[*landing_specs, *ingest_assets, dbt_models, published_marts],

@@ -33,8 +33,8 @@ DEFAULT_PARTITIONS_START = "2026-10-01"
 
 # Staging replaces personal identifiers by a keyed hash (the dbt macro `pseudonymize`).
 # This key is public, so anyone can recompute its pseudonyms from a guessed handle or email:
-# it is for development and sample data only. dbt falls back to the same value (the var
-# `pseudonym_dev_key` in dbt_project.yml) when SHARESIGNAL_PSEUDONYM_KEY is not set.
+# it is for development and sample data only. dbt takes the key from these settings too
+# (sharesignal/pseudonym_key.py).
 DEV_PSEUDONYM_KEY = "sharesignal-dev-pseudonym-key-not-secret"
 
 # Previous serving files kept beside the current one (SHARESIGNAL_SERVING_VERSIONS).

@@ -26,13 +26,21 @@ from data_quality.suites import CONTRACT_TYPES
 from orchestration.quality import check_result
 
 WARN_META = {"severity": WARN}
+FRESHNESS = "the shares are as fresh as the newest post of the loaded share exports"
 
 # Small marts in the shape of the marts' dbt contracts that meet every expectation.
 GOOD_MARTS = """
 create schema raw;
--- The newest share export loaded: the marts' shares are as fresh as it.
+-- The share exports loaded, with the posts they hold (the times as the platforms give them):
+-- the marts' shares are as fresh as the newest of them.
 create table raw._load_log as
 select 'x' as source, date '2026-10-02' as partition_date, 3::bigint as rows_loaded;
+create table raw.x_posts as select * from (values
+    ('2026-10-01T10:00:00.000Z'), ('2026-10-01T10:01:00.000Z')) as t(created_at);
+create table raw.mastodon_statuses as select '2026-10-02T11:00:00.000Z' as created_at;
+create table raw.bluesky_feed_items as select
+    {'record': {'createdAt': '2026-10-02T09:00:00.000Z'}} as post,
+    cast(null as struct("$type" varchar, indexedAt varchar)) as reason;
 create schema marts;
 create table marts.fct_shares as select * from (values
     ('x:1', 'x', '1', 'x:a', 'original', timestamp '2026-10-01 10:00', date '2026-10-01',
@@ -1227,15 +1235,41 @@ def test_credit_for_a_share_missing_from_fct_shares_is_an_orphan(tmp_path: Path)
     assert [row["share_id"] for row in failure.rows] == ["mastodon:2"]
 
 
-def test_shares_behind_the_newest_loaded_export_are_stale(tmp_path: Path) -> None:
+def test_shares_behind_the_newest_exported_post_are_stale(tmp_path: Path) -> None:
     path = _warehouse(
-        tmp_path, "insert into raw._load_log values ('bluesky', date '2026-10-06', 12)"
+        tmp_path, "insert into raw.mastodon_statuses values ('2026-10-06T08:00:00.000Z')"
     )
 
     failure = _only_failure(_validate(path, "fct_shares"))
 
-    assert failure.description == "the shares are as fresh as the newest loaded share export"
-    assert failure.rows == [{"newest_share": "2026-10-02", "newest_export": "2026-10-06"}]
+    assert failure.description == FRESHNESS
+    assert failure.rows == [{"newest_share": "2026-10-02", "newest_exported_post": "2026-10-06"}]
+
+
+def test_a_bluesky_repost_is_as_new_as_its_repost_not_the_post(tmp_path: Path) -> None:
+    path = _warehouse(
+        tmp_path,
+        "insert into raw.bluesky_feed_items values ("
+        "{'record': {'createdAt': '2026-09-01T00:00:00.000Z'}}, "
+        "{'$type': 'app.bsky.feed.defs#reasonRepost', 'indexedAt': '2026-10-05T12:00:00.000Z'})",
+    )
+
+    failure = _only_failure(_validate(path, "fct_shares"))
+
+    assert failure.rows == [{"newest_share": "2026-10-02", "newest_exported_post": "2026-10-05"}]
+
+
+def test_an_account_timeline_in_a_later_folder_is_judged_by_its_posts(tmp_path: Path) -> None:
+    # A Mastodon account's timeline, weeks of statuses, dropped in the folder of 2026-10-20:
+    # its newest status (in UTC, 2026-10-02 23:30) is no newer than the marts' newest share.
+    path = _warehouse(
+        tmp_path,
+        "insert into raw._load_log values ('mastodon', date '2026-10-20', 3); "
+        "insert into raw.mastodon_statuses values ('2026-09-03T08:00:00.000Z'), "
+        "('2026-09-20T08:00:00.000Z'), ('2026-10-03T01:30:00+02:00')",
+    )
+
+    assert _validate(path, "fct_shares").failed == []
 
 
 def test_an_empty_export_does_not_make_the_shares_stale(tmp_path: Path) -> None:

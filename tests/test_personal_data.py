@@ -1,9 +1,11 @@
 """Personal data stays in raw: staging pseudonymizes it with a keyed hash, and no model after
 raw, nor the published serving file, holds an original identifier (issue #3)."""
 
+import base64
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -22,9 +24,11 @@ from sharesignal.config import (
     load_settings,
     warn_if_default_pseudonym_key,
 )
+from sharesignal.pseudonym_key import set_pseudonym_key
 
 FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
-KEY = "test-pseudonym-key"
+# Random and distinctive, so that finding it in a file means the pipeline wrote it there.
+KEY = f"test-pseudonym-key-{secrets.token_urlsafe(24)}"
 WARNING = "SHARESIGNAL_PSEUDONYM_KEY is not set"
 
 # Every original identifier of a person in raw, lower-cased. `substring` says whether it is
@@ -170,9 +174,10 @@ def original_identifiers(warehouse: Path) -> tuple[set[str], set[str]]:
 
 def relation_values(database: Path, schemas: tuple[str, ...] | None) -> dict[str, set[str]]:
     """The distinct values of every column of every table and view (of `schemas`, or all),
-    as lower-cased text, by relation."""
+    as lower-cased text, by relation (the staging views read with the key, as dbt reads them)."""
     con = duckdb.connect(str(database), read_only=True)
     try:
+        set_pseudonym_key(con, KEY)
         columns = con.execute(
             "select table_schema, table_name, list(column_name) from information_schema.columns "
             "where table_catalog = current_database() group by all"
@@ -218,7 +223,9 @@ def test_no_original_identifier_leaves_raw(home):
 def test_pseudonyms_are_the_keyed_hash_and_still_join(home):
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
-        pseudonym = f"sha256('{KEY}' || chr(31) || {{}})"
+        # The staging views pseudonymize as they are read: with the key, as dbt reads them.
+        set_pseudonym_key(con, KEY)
+        pseudonym = "sha256($key || chr(31) || {})"
         mismatches = con.execute(
             f"""
             select
@@ -228,7 +235,8 @@ def test_pseudonyms_are_the_keyed_hash_and_still_join(home):
                 (select count(*) from raw.bluesky_profiles
                  where {pseudonym.format("lower(handle)")}
                     not in (select handle from staging.stg_bluesky__profiles))
-            """
+            """,
+            {"key": KEY},
         ).fetchone()
         # Leads find their web users through the pseudonymous client id exactly as they would
         # through the original one (each lead's raw record is found by its lineage).
@@ -375,11 +383,6 @@ def test_the_pseudonym_is_keyed_and_deterministic(tmp_path):
     assert WARNING not in keyed_output
 
 
-def test_dbt_falls_back_to_the_same_development_key():
-    project = yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())
-    assert project["vars"]["pseudonym_dev_key"] == DEV_PSEUDONYM_KEY
-
-
 def test_the_development_key_warns_and_a_set_key_does_not(monkeypatch):
     monkeypatch.delenv("SHARESIGNAL_PSEUDONYM_KEY", raising=False)
     with pytest.warns(UserWarning, match=WARNING):
@@ -399,3 +402,73 @@ def test_the_development_key_warns_and_a_set_key_does_not(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warn_if_default_pseudonym_key(settings)
+
+
+def key_forms(key: str) -> dict[str, bytes]:
+    """The key as a file could hold it: its bytes, their hex, and their base64 at each of the
+    three alignments a longer encoded value could give it (the edges, which depend on the
+    neighbouring bytes, left out)."""
+    raw = key.encode()
+    forms = {"bytes": raw, "hex": raw.hex().encode()}
+    for shift in range(3):
+        forms[f"base64+{shift}"] = base64.b64encode(b"\0" * shift + raw)[4:-4]
+    return forms
+
+
+def test_the_key_is_in_no_file_the_pipeline_writes(home):
+    """The key never lands in a file: not in dbt's compiled SQL, run results, manifest, logs
+    or parse state (in the home, and in the checkout's dbt_project/target and logs), not in
+    Dagster's run storage or logs, not in the warehouse (views included)."""
+    folders = [home, DBT_PROJECT_DIR / "target", DBT_PROJECT_DIR / "logs"]
+    files = [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+    assert any(path.name == "run_results.json" for path in files)
+    assert any(path.name == "dbt.log" for path in files)
+    assert any(path.is_relative_to(home / "dagster") for path in files)
+    assert files_holding_the_key(*folders) == {}
+    # The catalog's view definitions, however the file stores them.
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        views = con.execute("select sql from duckdb_views() where contains(sql, ?)", [KEY])
+        assert views.fetchall() == []
+
+
+def files_holding_the_key(*folders: Path) -> dict[str, list[str]]:
+    """Each file under `folders` that holds KEY in some form, with the forms found."""
+    forms = key_forms(KEY)
+    files = [path for folder in folders for path in folder.rglob("*") if path.is_file()]
+    return {
+        str(path): found
+        for path in files
+        if (found := [name for name, form in forms.items() if form in path.read_bytes()])
+    }
+
+
+def test_parsing_the_project_as_dagster_dev_does_writes_no_key(tmp_path):
+    """`dagster dev` (make ui) re-parses the dbt project on load, with the key in its
+    environment, into dbt_project/target: the manifest and parse state hold no key."""
+    parsed = run_dbt(tmp_path, "parse", env={"SHARESIGNAL_PSEUDONYM_KEY": KEY})
+    assert parsed.returncode == 0, parsed.stdout
+    assert (tmp_path / "target" / "partial_parse.msgpack").is_file()
+    assert files_holding_the_key(tmp_path, DBT_PROJECT_DIR / "logs") == {}
+
+
+def test_without_the_key_variable_pseudonymizing_fails_instead_of_giving_null(home, tmp_path):
+    """A profile without the plugin that sets the key, or a reader of a staging view that did
+    not set it, gets an error naming the variable, not NULL pseudonyms (sha256 of NULL)."""
+    profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    del profiles["sharesignal"]["outputs"]["local"]["plugins"]
+    (tmp_path / "profiles.yml").write_text(yaml.safe_dump(profiles))
+    command = [str(Path(sys.executable).parent / "dbt"), "show", "--inline"]
+    shown = subprocess.run(
+        [*command, "select {{ pseudonymize(\"'alice'\") }} as alice", "--profiles-dir", tmp_path]
+        + ["--target-path", str(tmp_path / "target"), "--log-path", str(tmp_path)],
+        cwd=DBT_PROJECT_DIR,
+        env={**os.environ, "SHARESIGNAL_HOME": str(tmp_path), "SHARESIGNAL_PSEUDONYM_KEY": KEY},
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode != 0
+    assert "sharesignal_pseudonym_key is not set" in shown.stdout + shown.stderr
+
+    unset = pytest.raises(duckdb.InvalidInputException, match="pseudonym_key is not set")
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con, unset:
+        con.execute("select account_id from staging.stg_x__users").fetchall()

@@ -84,7 +84,7 @@ MART_DEFECTS = [
         "marts behind the loaded exports",
         f"delete from marts.fct_shares where share_date >= '{LAST_BUILT - timedelta(days=2)}'",
         "marts/fct_shares",
-        "the shares are as fresh as the newest loaded share export",
+        "the shares are as fresh as the newest post of the loaded share exports",
     ),
     (
         "a funnel that widens from sessions to leads",

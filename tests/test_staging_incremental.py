@@ -12,8 +12,9 @@ import duckdb
 import pytest
 from helpers import run_dbt, run_sharesignal
 
-from sharesignal.config import SOURCES
+from sharesignal.config import SOURCES, load_settings
 from sharesignal.ingest import ingest_partition
+from sharesignal.pseudonym_key import set_pseudonym_key
 
 FIRST_DAY, DAYS = date(2026, 10, 1), 3
 DAY = [FIRST_DAY + timedelta(days=n) for n in range(DAYS)]
@@ -45,8 +46,9 @@ def dbt_run_staging(home: Path, days: tuple[date, date] | None) -> None:
 
 
 def staging(home: Path) -> dict[str, list[tuple]]:
-    """Every row of every staging table and view, sorted."""
+    """Every row of every staging table and view, sorted (the views read with the key dbt had)."""
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        set_pseudonym_key(con, load_settings().pseudonym_key)
         names = [
             name
             for (name,) in con.execute(

@@ -5,9 +5,17 @@
     {{ return(adapter.dispatch('pseudonymize', 'sharesignal')(expr)) }}
 {%- endmacro %}
 
-{#- DuckDB has no HMAC: the key is prefixed instead (sha256 of key, separator, value). -#}
+{#- DuckDB has no HMAC: the key is prefixed instead (sha256 of key, separator, value). The key
+    is a session variable that sharesignal's dbt-duckdb plugin sets on every connection
+    (sharesignal/pseudonym_key.py), so it is in no compiled SQL, log or view definition. Unset
+    (a profile without the plugin, a reader of a staging view that did not set it), the hash
+    fails rather than turn every identifier into NULL (the cast matters: an untyped NULL makes
+    DuckDB fold the whole `||` to NULL before the error is reached). -#}
 {% macro duckdb__pseudonymize(expr) -%}
-    sha256('{{ pseudonym_key() | replace("'", "''") }}' || chr(31) || cast({{ expr }} as varchar))
+    sha256(coalesce(
+        cast(getvariable('sharesignal_pseudonym_key') as varchar),
+        error('pseudonymize: the DuckDB variable sharesignal_pseudonym_key is not set (the plugin sharesignal.pseudonym_key of profiles.yml sets it)')
+    ) || chr(31) || cast({{ expr }} as varchar))
 {%- endmacro %}
 
 {#- No engine-neutral keyed hash exists; an unkeyed fallback would leak identifiers. -#}
@@ -18,15 +26,12 @@
     ) }}
 {%- endmacro %}
 
-{#- The key from SHARESIGNAL_PSEUDONYM_KEY; an empty value counts as not set (it would make
-    the hash unkeyed), and then the public development key is used. -#}
-{% macro pseudonym_key() -%}
-    {{ return(env_var('SHARESIGNAL_PSEUDONYM_KEY', '') or var('pseudonym_dev_key')) }}
-{%- endmacro %}
-
-{#- on-run-start hook: say loudly that the public development key is in use. -#}
+{#- on-run-start hook: say loudly that the public development key is in use (the plugin
+    tells, so that the key itself need not be compared in SQL text). -#}
 {% macro warn_if_default_pseudonym_key() -%}
-    {%- if execute and pseudonym_key() == var('pseudonym_dev_key') -%}
+    {%- if execute and run_query(
+        "select getvariable('sharesignal_uses_dev_pseudonym_key')"
+    ).columns[0].values()[0] -%}
         {{ exceptions.warn(
             "SHARESIGNAL_PSEUDONYM_KEY is not set: personal identifiers are pseudonymized with "
             "the public development key, which does not protect them. Fine for sample data; "
