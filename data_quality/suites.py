@@ -77,6 +77,9 @@ TITLE_CUES = (
 NEWEST_EXPORTED_POST = """(select cast(max(posted_at) as date) from (
     select max(try_cast(created_at as timestamptz) at time zone 'UTC') as posted_at
     from raw.x_posts
+    -- A post X asked to delete leaves the marts (stg_x__removed_posts): it sets no date.
+    where id not in (select post_id from raw.x_compliance_events
+                     where event in ('delete', 'drop') and post_id is not null)
     union all
     select max(try_cast(created_at as timestamptz) at time zone 'UTC') from raw.mastodon_statuses
     union all

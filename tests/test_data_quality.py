@@ -36,7 +36,8 @@ create schema raw;
 create table raw._load_log as
 select 'x' as source, date '2026-10-02' as partition_date, 3::bigint as rows_loaded;
 create table raw.x_posts as select * from (values
-    ('2026-10-01T10:00:00.000Z'), ('2026-10-01T10:01:00.000Z')) as t(created_at);
+    ('1', '2026-10-01T10:00:00.000Z'), ('2', '2026-10-01T10:01:00.000Z')) as t(id, created_at);
+create table raw.x_compliance_events (event varchar, post_id varchar);
 create table raw.mastodon_statuses as select '2026-10-02T11:00:00.000Z' as created_at;
 create table raw.bluesky_feed_items as select
     {'record': {'createdAt': '2026-10-02T09:00:00.000Z'}} as post,
@@ -1267,6 +1268,17 @@ def test_an_account_timeline_in_a_later_folder_is_judged_by_its_posts(tmp_path: 
         "insert into raw._load_log values ('mastodon', date '2026-10-20', 3); "
         "insert into raw.mastodon_statuses values ('2026-09-03T08:00:00.000Z'), "
         "('2026-09-20T08:00:00.000Z'), ('2026-10-03T01:30:00+02:00')",
+    )
+
+    assert _validate(path, "fct_shares").failed == []
+
+
+def test_a_post_x_deleted_does_not_make_the_shares_stale(tmp_path: Path) -> None:
+    # The newest post was deleted: it left the marts, so it cannot be their newest share.
+    path = _warehouse(
+        tmp_path,
+        "insert into raw.x_posts values ('9', '2026-10-06T08:00:00.000Z'); "
+        "insert into raw.x_compliance_events values ('delete', '9')",
     )
 
     assert _validate(path, "fct_shares").failed == []
