@@ -21,6 +21,7 @@ from sharesignal.config import SOURCES, load_settings
 from sharesignal.crash import crash_point
 from sharesignal.ingest import FileLoad, ingest_partition
 from sharesignal.ingest.formats import tables_of
+from sharesignal.writer_lock import writer_lock
 
 from .partitions import daily_partitions, single_run
 from .resources import Warehouse
@@ -83,7 +84,8 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
     def ingest(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
         landing_dir = load_settings().landing_dir
         loads: list[FileLoad] = []
-        with warehouse.connect() as con:
+        lock = writer_lock(f"ingest {source} (run {context.run_id})", context.log)
+        with lock, warehouse.connect() as con:
             for key in context.partition_keys:
                 loads += ingest_partition(
                     con, source, date.fromisoformat(key), landing_dir, load_id=context.run_id
