@@ -84,7 +84,7 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
     def ingest(context: AssetExecutionContext, warehouse: Warehouse) -> Iterator[MaterializeResult]:
         landing_dir = load_settings().landing_dir
         loads: list[FileLoad] = []
-        lock = writer_lock(f"ingest {source} (run {context.run_id})", context.log)
+        lock = writer_lock(f"ingest {source} (run {context.run.run_id})", context.log)
         with lock, warehouse.connect() as con:
             for key in context.partition_keys:
                 loads += ingest_partition(

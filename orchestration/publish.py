@@ -12,7 +12,7 @@ from data_quality import MART_SUITES, validate_table
 from sharesignal.config import load_settings
 from sharesignal.crash import crash_point
 from sharesignal.publish import Publication, SuiteOutcome, code_version, publish_marts
-from sharesignal.writer_lock import writer_lock
+from sharesignal.writer_lock import Log, writer_lock
 
 from .quality import MARTS_SCHEMA
 from .resources import Warehouse
@@ -33,7 +33,7 @@ from .transform import dbt_project
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     settings = load_settings()
     serving_path = settings.serving_path
-    with writer_lock(f"publish (run {context.run_id})", context.log):
+    with writer_lock(f"publish (run {context.run.run_id})", context.log):
         first, last = partitions_covered(warehouse)
         publication = Publication(
             first_partition=first, last_partition=last, code_version=code_version()
@@ -43,7 +43,7 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
             serving_path,
             MARTS_SCHEMA,
             list(MART_SUITES),
-            audit=lambda candidate: audit_candidate(context, candidate),
+            audit=lambda candidate: audit_candidate(candidate, context.log),
             audit_inputs=tables_the_gates_read(MART_SUITES),
             publication=publication,
             keep_versions=settings.serving_versions,
@@ -63,15 +63,15 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
     )
 
 
-def audit_candidate(context: AssetExecutionContext, candidate: Path) -> list[SuiteOutcome]:
-    """Every mart's suite on the copy about to be published. The checks of the run passed on
+def audit_candidate(candidate: Path, log: Log) -> list[SuiteOutcome]:
+    """Every mart's suite on the copy about to be published. In a run, the checks passed on
     the warehouse already; a failure here means the warehouse changed since."""
     outcomes = []
     for mart, suite in MART_SUITES.items():
         result = validate_table(candidate, MARTS_SCHEMA, mart, suite)
         if result.errors:
             names = ", ".join(f.name for f in result.errors)
-            context.log.error(
+            log.error(
                 f"{MARTS_SCHEMA}.{mart} changed after its check and failed on the copy to "
                 f"publish: {names}"
             )

@@ -25,9 +25,13 @@ LOG = logging.getLogger(__name__)
 
 
 class Log(Protocol):
+    """A logging.Logger, or Dagster's context.log."""
+
     def info(self, msg: str) -> object: ...
 
     def warning(self, msg: str) -> object: ...
+
+    def error(self, msg: str) -> object: ...
 
 
 @contextmanager

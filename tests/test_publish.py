@@ -552,3 +552,48 @@ def test_a_killed_read_write_readers_wal_does_not_break_readers_after_later_publ
 
         assert not wal.exists()
         assert published_rows(serving, "fct_shares") == shares
+
+
+def test_a_writer_between_the_gates_and_the_copy_cannot_publish_unaudited_rows(
+    tmp_path, monkeypatch
+):
+    """The publish step with the real suites, on marts that pass every one of them
+    (test_data_quality's good marts): it publishes them once; then, after the run's checks,
+    as the step starts, another writer duplicates a share in the warehouse."""
+    from dagster import materialize
+    from test_data_quality import _warehouse
+
+    from data_quality import MART_SUITES
+    from orchestration import publish as publish_step
+    from orchestration.resources import Warehouse
+
+    home = tmp_path / "home"
+    home.mkdir()
+    warehouse = _warehouse(home)
+    monkeypatch.setenv("SHARESIGNAL_HOME", str(home))
+    resources = {"warehouse": Warehouse(path=str(warehouse))}
+    assert materialize([publish_step.published_marts], resources=resources).success
+    published = home / "serving" / "marts.duckdb"
+    [(suites,)] = query(published, "SELECT suite_results FROM _publication")
+    assert suites == [
+        {"mart": mart, "passed": True, "expectations_evaluated": len(suite.expectations)}
+        for mart, suite in MART_SUITES.items()
+    ]
+    before = published_rows(published, "fct_shares")
+    covered = publish_step.partitions_covered
+
+    def covered_then_a_writer(warehouse_resource):
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute("INSERT INTO marts.fct_shares SELECT * FROM marts.fct_shares LIMIT 1")
+        return covered(warehouse_resource)
+
+    monkeypatch.setattr(publish_step, "partitions_covered", covered_then_a_writer)
+
+    result = materialize([publish_step.published_marts], resources=resources, raise_on_error=False)
+
+    assert not result.success
+    assert published_rows(published, "fct_shares") == before
+    failure = result.failure_data_for_node("serving__published_marts").error.to_string()
+    assert "GateFailed: failed on the copy to publish: fct_shares" in failure
+    holder = (home / "writer.lock").read_text()
+    assert holder.startswith(f"publish (run {result.run_id})")
