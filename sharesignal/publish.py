@@ -22,7 +22,8 @@ BI tools read `serving/marts.duckdb` and never the warehouse. A publication, ste
    over the old one. A reader reads that manifest once, then the files it lists: all of one
    publication, whatever is published meanwhile.
 7. Keep the newest `keep_versions` replaced files, and as many previous Parquet folders (at
-   least one, for a reader that read the manifest just before the switch); delete the rest.
+   least one, for a reader that read the manifest just before the switch; the manifest lists
+   them under `previous`); delete the rest.
 
 Everything before the rename of step 5 can fail without a trace: the candidate and the new
 Parquet folder are removed, the serving file, the manifest and `serving/versions` are
@@ -32,7 +33,7 @@ names the Parquet folder that belongs to the database (`parquet_folder`).
 
 A publication killed outright (SIGKILL, power cut) leaves at most its temporary files, which
 the next publication removes first; a Parquet folder it moved into place but never named in
-the manifest is deleted by the next publication's pruning.
+the manifest is deleted by the next publication's pruning, and never counts as a previous one.
 """
 
 from __future__ import annotations
@@ -189,10 +190,13 @@ def publish_marts(
             shutil.rmtree(parquet_dir, ignore_errors=True)
             if version_file is not None:
                 version_file.unlink(missing_ok=True)
-    _write_parquet_manifest(parquet_root, publish_id, published_at, row_counts)
+    # At least one previous folder: a reader may have read the manifest just before.
+    _write_parquet_manifest(
+        parquet_root, publish_id, published_at, row_counts, max(keep_versions, 1)
+    )
     crash_point("publish:linked")
     _prune_versions(serving_dir / VERSIONS_DIR, serving_path, keep_versions)
-    _prune_parquet(parquet_root, publish_id, max(keep_versions, 1))
+    _prune_parquet(parquet_root)
     return row_counts
 
 
@@ -466,33 +470,43 @@ def _prune_versions(versions: Path, serving_path: Path, keep: int) -> None:
 
 
 def _write_parquet_manifest(
-    parquet_root: Path, publish_id: str, published_at: datetime, row_counts: dict[str, int]
+    parquet_root: Path,
+    publish_id: str,
+    published_at: datetime,
+    row_counts: dict[str, int],
+    keep_previous: int,
 ) -> None:
     """Name the new folder and its files in `current.json`, written beside and renamed over
-    the previous one: readers switch to the new publication at once, all files together."""
+    the previous one: readers switch to the new publication at once, all files together. The
+    manifest also lists the `keep_previous` folders named before it, newest first, which
+    pruning keeps."""
+    current = parquet_root / PARQUET_MANIFEST
+    previous: list[str] = []
+    if current.exists():
+        before = json.loads(current.read_text())
+        previous = [before["folder"], *before["previous"]][:keep_previous]
     manifest = {
         "published_at": published_at.isoformat(),
         "folder": publish_id,
         "files": {table: f"{publish_id}/{table}.parquet" for table in row_counts},
         "row_counts": row_counts,
+        "previous": previous,
     }
     partial = parquet_root / f".{PARQUET_MANIFEST}.{publish_id}.tmp"
     partial.write_text(json.dumps(manifest, indent=2) + "\n")
     _fsync(partial)
-    os.replace(partial, parquet_root / PARQUET_MANIFEST)
+    os.replace(partial, current)
     _fsync(parquet_root)
 
 
-def _prune_parquet(parquet_root: Path, current: str, keep_previous: int) -> None:
-    """Keep the current folder and the `keep_previous` before it; a folder after it is one a
-    killed publication never named in the manifest."""
-    # Folder names start with a sortable UTC timestamp: the newest come last.
-    folders = sorted(p.name for p in parquet_root.iterdir() if p.is_dir() and p.name[0] != ".")
-    earlier = [name for name in folders if name < current]
-    keep = {current, *earlier[-keep_previous:]}  # keep_previous >= 1
-    for name in folders:
-        if name not in keep:
-            shutil.rmtree(parquet_root / name, ignore_errors=True)
+def _prune_parquet(parquet_root: Path) -> None:
+    """Delete every folder the manifest names neither as current nor as previous: older
+    ones, and those of publications killed before their manifest was written."""
+    manifest = json.loads((parquet_root / PARQUET_MANIFEST).read_text())
+    keep = {manifest["folder"], *manifest["previous"]}
+    for folder in parquet_root.iterdir():
+        if folder.is_dir() and folder.name not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _fsync(path: Path) -> None:

@@ -597,3 +597,24 @@ def test_a_writer_between_the_gates_and_the_copy_cannot_publish_unaudited_rows(
     assert "GateFailed: failed on the copy to publish: fct_shares" in failure
     holder = (home / "writer.lock").read_text()
     assert holder.startswith(f"publish (run {result.run_id})")
+
+
+def test_a_folder_a_killed_publication_left_is_deleted_and_never_kept_as_previous(tmp_path):
+    warehouse, serving = tmp_path / "warehouse.duckdb", tmp_path / "serving" / "marts.duckdb"
+    make_warehouse(warehouse, shares=5)
+    parquet = serving.parent / "parquet"
+
+    def publish() -> str:
+        publish_marts(warehouse, serving, "marts", ["fct_shares"], keep_versions=1, audit=no_gates)
+        return json.loads((parquet / "current.json").read_text())["folder"]
+
+    publish()
+    second = publish()
+    # Killed after moving its folder into place, before the swap: no manifest names it.
+    orphan = parquet / f"{second[:-8]}ffffffff"  # sorts between the second and the third
+    orphan.mkdir()
+    (orphan / "fct_shares.parquet").write_bytes(b"never published")
+
+    third = publish()
+
+    assert sorted(p.name for p in parquet.iterdir() if p.is_dir()) == sorted([second, third])
