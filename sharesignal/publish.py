@@ -304,7 +304,7 @@ def _carry_not_null(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
 PUBLICATION_COMMENTS = {
     "": "One row: the publication this serving file is. Written by sharesignal when every "
     "blocking Great Expectations suite had passed on the very rows it holds.",
-    "published_at": "When the file was written (UTC).",
+    "published_at": "When the publication of this file started (UTC).",
     "first_partition": "First daily partition (export date) in the warehouse the marts were "
     "built from.",
     "last_partition": "Last daily partition (export date) in the warehouse the marts were "
