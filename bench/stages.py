@@ -90,14 +90,21 @@ def audit(home: Path) -> dict:
 
 
 def publish(home: Path) -> dict:
+    """As the pipeline publishes: the copy, the mart suites run again on it, the swap."""
+    import logging
+
     from data_quality import MART_SUITES
+    from orchestration.publish import audit_candidate, tables_the_gates_read
     from sharesignal.publish import publish_marts
 
+    log = logging.getLogger("bench.publish")
     row_counts = publish_marts(
         home / "warehouse.duckdb",
         home / "serving" / "marts.duckdb",
         MARTS_SCHEMA,
         list(MART_SUITES),
+        audit=lambda candidate: audit_candidate(candidate, log),
+        audit_inputs=tables_the_gates_read(MART_SUITES),
         manifest_path=DBT_PROJECT_DIR / "target" / "manifest.json",
     )
     return {"rows": sum(row_counts.values())}

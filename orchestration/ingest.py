@@ -22,6 +22,7 @@ from sharesignal.crash import crash_point
 from sharesignal.ingest import FileLoad, ingest_partition
 from sharesignal.ingest.formats import tables_of
 from sharesignal.ingest.landing import undated_entries
+from sharesignal.writer_lock import writer_lock
 
 from .partitions import daily_partitions, single_run
 from .resources import Warehouse
@@ -91,7 +92,8 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
                 f"folders, which no partition reads: {', '.join(undated[:10])}"
             )
         loads: list[FileLoad] = []
-        with warehouse.connect() as con:
+        lock = writer_lock(f"ingest {source} (run {context.run.run_id})", context.log)
+        with lock, warehouse.connect() as con:
             for key in context.partition_keys:
                 loads += ingest_partition(
                     con,

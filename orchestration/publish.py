@@ -1,59 +1,54 @@
-"""The published marts: what BI tools read, written only after every gate passed."""
+"""The published marts: what BI tools read, written only after every gate passed, on the very
+rows published."""
 
+import re
 from datetime import date
 from pathlib import Path
 
-from dagster import (
-    AssetCheckKey,
-    AssetExecutionContext,
-    AssetKey,
-    DagsterEventType,
-    MaterializeResult,
-    asset,
-)
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from great_expectations import ExpectationSuite
 
-from data_quality import MART_SUITES
+from data_quality import MART_SUITES, validate_table
 from sharesignal.config import load_settings
 from sharesignal.crash import crash_point
 from sharesignal.publish import Publication, SuiteOutcome, code_version, publish_marts
+from sharesignal.writer_lock import Log, writer_lock
 
 from .quality import MARTS_SCHEMA
 from .resources import Warehouse
 from .transform import dbt_project
 
-SUITE_CHECK_NAME = "great_expectations_suite"
-
 
 @asset(
     key=AssetKey(["serving", "published_marts"]),
     deps=[AssetKey([MARTS_SCHEMA, mart]) for mart in MART_SUITES],
-    description="serving/marts.duckdb: the audited marts, copied out of the warehouse and "
-    "swapped in atomically, with a `_publication` table, the dbt descriptions as comments, "
-    "Parquet copies under serving/parquet and the previous files under serving/versions. "
-    "Runs only when every blocking check on the marts passed; BI tools open this file "
-    "read-only.",
+    description="serving/marts.duckdb: the audited marts, copied out of the warehouse, "
+    "audited again on that copy, and swapped in atomically, with a `_publication` table, the "
+    "dbt descriptions as comments, Parquet copies under serving/parquet (current.json names "
+    "the current ones) and the previous files under serving/versions. Runs only when every "
+    "blocking check on the marts passed; BI tools open this file read-only.",
     group_name="serving",
     kinds={"duckdb", "parquet"},
 )
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     settings = load_settings()
     serving_path = settings.serving_path
-    first, last = partitions_covered(warehouse)
-    publication = Publication(
-        first_partition=first,
-        last_partition=last,
-        suites=suite_outcomes(context),
-        code_version=code_version(),
-    )
-    row_counts = publish_marts(
-        Path(warehouse.path),
-        serving_path,
-        MARTS_SCHEMA,
-        list(MART_SUITES),
-        publication=publication,
-        keep_versions=settings.serving_versions,
-        manifest_path=Path(dbt_project.manifest_path),
-    )
+    with writer_lock(f"publish (run {context.run.run_id})", context.log):
+        first, last = partitions_covered(warehouse)
+        publication = Publication(
+            first_partition=first, last_partition=last, code_version=code_version()
+        )
+        row_counts = publish_marts(
+            Path(warehouse.path),
+            serving_path,
+            MARTS_SCHEMA,
+            list(MART_SUITES),
+            audit=lambda candidate: audit_candidate(candidate, context.log),
+            audit_inputs=tables_the_gates_read(MART_SUITES),
+            publication=publication,
+            keep_versions=settings.serving_versions,
+            manifest_path=Path(dbt_project.manifest_path),
+        )
     crash_point("publish:done")
     context.log.info(f"published {serving_path}: {row_counts}")
     return MaterializeResult(
@@ -66,6 +61,35 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
             **{f"rows_{t}": n for t, n in row_counts.items()},
         }
     )
+
+
+def audit_candidate(candidate: Path, log: Log) -> list[SuiteOutcome]:
+    """Every mart's suite on the copy about to be published. In a run, the checks passed on
+    the warehouse already; a failure here means the warehouse changed since."""
+    outcomes = []
+    for mart, suite in MART_SUITES.items():
+        result = validate_table(candidate, MARTS_SCHEMA, mart, suite)
+        if result.errors:
+            names = ", ".join(f.name for f in result.errors)
+            log.error(f"{MARTS_SCHEMA}.{mart} failed on the copy to publish: {names}")
+        outcomes.append(SuiteOutcome(mart, result.success, result.evaluated))
+    return outcomes
+
+
+# `schema.table` in SQL text; aliases such as `child.content_id` match too, and are dropped
+# by publish_marts as no table of the warehouse.
+QUALIFIED_NAME = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
+
+
+def tables_the_gates_read(suites: dict[str, ExpectationSuite]) -> set[tuple[str, str]]:
+    """The (schema, table) names in the suites' queries: what a copy must hold besides the
+    marts for the gates to judge it (the load log for freshness, the trust seeds…)."""
+    return {
+        name
+        for suite in suites.values()
+        for expectation in suite.expectations
+        for name in QUALIFIED_NAME.findall(getattr(expectation, "unexpected_rows_query", ""))
+    }
 
 
 def partitions_covered(warehouse: Warehouse) -> tuple[date | None, date | None]:
@@ -82,35 +106,3 @@ def partitions_covered(warehouse: Warehouse) -> tuple[date | None, date | None]:
         return con.execute(
             "SELECT min(partition_date), max(partition_date) FROM raw._load_log"
         ).fetchone()
-
-
-def suite_outcomes(context: AssetExecutionContext) -> list[SuiteOutcome]:
-    """Each mart's blocking suite as this run evaluated it. This asset only runs when every
-    blocking check passed, so `passed` is true for each mart; the number of expectations is
-    read from the check's latest evaluation when it belongs to this run, else left unknown."""
-    check_keys = [
-        AssetCheckKey(AssetKey([MARTS_SCHEMA, mart]), SUITE_CHECK_NAME) for mart in MART_SUITES
-    ]
-    try:
-        records = context.instance.event_log_storage.get_latest_asset_check_execution_by_key(
-            check_keys
-        )
-    except Exception as error:  # the outcome is still known: publish without the counts
-        context.log.warning(f"could not read the check evaluations: {error}")
-        records = {}
-    outcomes = []
-    for mart, key in zip(MART_SUITES, check_keys, strict=True):
-        evaluated, passed = None, True
-        record = records.get(key)
-        if record is not None and record.run_id == context.run_id and record.event is not None:
-            dagster_event = record.event.dagster_event
-            if (
-                dagster_event is not None
-                and dagster_event.event_type == DagsterEventType.ASSET_CHECK_EVALUATION
-            ):
-                evaluation = dagster_event.asset_check_evaluation_data
-                passed = evaluation.passed
-                value = evaluation.metadata.get("expectations_evaluated")
-                evaluated = getattr(value, "value", None)
-        outcomes.append(SuiteOutcome(mart, passed, evaluated))
-    return outcomes

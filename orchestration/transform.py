@@ -13,6 +13,7 @@ from pydantic import Field
 
 from sharesignal.config import DBT_PROJECT_DIR, load_settings
 from sharesignal.crash import crash_point
+from sharesignal.writer_lock import writer_lock
 
 from .partitions import daily_partitions, single_run
 
@@ -106,14 +107,15 @@ class DbtBuildConfig(Config):
 )
 def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     dbt_dir = load_settings().home / "dbt"
-    target = new_dbt_target(dbt_dir, context.run.run_id)
-    # dbt is a subprocess: it inherits this process's environment.
-    os.environ.update(dbt_window(context.partition_time_window))
-    command = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-    events = dbt.cli(command, context=context, target_path=target).stream()
-    try:
-        for number, event in enumerate(events, start=1):
-            crash_point(f"dbt:event:{number}")
-            yield event
-    finally:
-        keep_partial_parse(target, dbt_dir)
+    with writer_lock(f"dbt build (run {context.run.run_id})", context.log):
+        target = new_dbt_target(dbt_dir, context.run.run_id)
+        # dbt is a subprocess: it inherits this process's environment.
+        os.environ.update(dbt_window(context.partition_time_window))
+        command = ["build", "--full-refresh"] if config.full_refresh else ["build"]
+        events = dbt.cli(command, context=context, target_path=target).stream()
+        try:
+            for number, event in enumerate(events, start=1):
+                crash_point(f"dbt:event:{number}")
+                yield event
+        finally:
+            keep_partial_parse(target, dbt_dir)

@@ -97,6 +97,11 @@ class Settings:
         return self.serving_dir / "parquet"
 
     @property
+    def writer_lock_path(self) -> Path:
+        """The lock every writer of this home holds (sharesignal.writer_lock)."""
+        return self.home / "writer.lock"
+
+    @property
     def quality_dir(self) -> Path:
         return self.home / "quality"
 

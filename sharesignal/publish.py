@@ -1,31 +1,39 @@
 """Publish audited marts to the serving database, atomically.
 
-BI tools read `serving/marts.duckdb` and never the warehouse. The new version is written
-to a temporary file beside it, with a `_publication` table (when, which partitions, which
-suites passed, which code) and the dbt descriptions as table and column comments, flushed
-to disk, and renamed into place: a reader opens either the old file or the new one, never a
-half-written one.
+BI tools read `serving/marts.duckdb` and never the warehouse. A publication, step by step:
 
-Around that rename:
+1. Copy the marts out of the warehouse into a candidate file beside the serving file, in one
+   read of the warehouse, with the other tables the gates read (`raw._load_log`, the trust
+   seeds…), and views `marts.<mart>` over the copies so that the gates' SQL reads them.
+2. Run the gates (`audit`) on that candidate: they judge exactly the rows to be published,
+   so a writer changing the warehouse after the copy, or after the gates of the pipeline
+   run, cannot get unaudited rows published. A failed gate ends the publication here.
+3. Drop what only the gates read; add a `_publication` table (when, which partitions, the
+   gates' outcomes, which code) and the dbt descriptions as comments; write Parquet copies of
+   every mart into a new folder `serving/parquet/<publication id>/`; flush it all to disk.
+4. Keep the file being replaced as `serving/versions/marts-<UTC timestamp>.duckdb`, named by
+   when it was written (a hard link made just before the rename: keeping it costs no copy).
+5. Remove a `marts.duckdb.wal` left beside the serving file (by a reader that opened it
+   read-write and was killed: it belongs to the old file, and beside the new one every reader
+   would fail with "WAL does not match database file"), make the candidate read-only (0444,
+   so a reader that forgets `read_only` gets an error instead of writing a WAL), and rename
+   it into place: a reader opens either the old file or the new one, never a half-written one.
+6. Point Parquet readers at the new folder by renaming a new `serving/parquet/current.json`
+   over the old one. A reader reads that manifest once, then the files it lists: all of one
+   publication, whatever is published meanwhile.
+7. Keep the newest `keep_versions` replaced files, and as many previous Parquet folders (at
+   least one, for a reader that read the manifest just before the switch; the manifest lists
+   them under `previous`); delete the rest.
 
-- the file being replaced is kept as `serving/versions/marts-<UTC timestamp>.duckdb`, named
-  by when it was written (a hard link made just before the rename, so keeping it costs no
-  copy), and only the newest `keep_versions` are kept once the new file is in place;
-- Parquet copies of every mart are written to a fresh folder `serving/parquet-<id>/` and
-  flushed before the rename; right after it the symlink `serving/parquet` is pointed at
-  the new folder by renaming a temporary symlink over it (atomic as well). The previous
-  folder is kept one more publication, for readers in the middle of a scan, and older ones
-  are deleted.
+Everything before the rename of step 5 can fail without a trace: the candidate and the new
+Parquet folder are removed, the serving file, the manifest and `serving/versions` are
+untouched. The two renames are two steps, so a crash exactly between them leaves the new
+database beside the previous manifest (until the next publication); the `_publication` table
+names the Parquet folder that belongs to the database (`parquet_folder`).
 
-Everything before the database rename can fail without a trace: the temporary file and the
-new Parquet folder are removed, the serving file, `serving/parquet` and `serving/versions`
-are untouched. The two renames are two steps, so a crash exactly between them leaves the new
-database beside the previous Parquet folder (until the next publication); the `_publication`
-table names the Parquet folder that belongs to the database (`parquet_folder`).
-
-A publication killed outright (SIGKILL, power cut) leaves at most its temporary files,
-which the next publication removes first; a new Parquet folder it already moved into place
-but never linked is deleted with the other unlinked folders when the next one is linked.
+A publication killed outright (SIGKILL, power cut) leaves at most its temporary files, which
+the next publication removes first; a Parquet folder it moved into place but never named in
+the manifest is deleted by the next publication's pruning, and never counts as a previous one.
 """
 
 from __future__ import annotations
@@ -33,9 +41,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -44,12 +54,15 @@ import duckdb
 from sharesignal.crash import crash_point
 
 VERSIONS_DIR = "versions"
-PARQUET_LINK = "parquet"
+PARQUET_DIR = "parquet"
+# In PARQUET_DIR: which folder, and which files in it, make the current publication.
+PARQUET_MANIFEST = "current.json"
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 
 @dataclass(frozen=True)
 class SuiteOutcome:
-    """The blocking suite of one mart, as it stood when the mart was published."""
+    """The blocking suite of one mart, as it stood on the copy that was published."""
 
     mart: str
     passed: bool
@@ -57,14 +70,23 @@ class SuiteOutcome:
     expectations_evaluated: int | None = None
 
 
+# Runs the gates on the candidate file (its marts as views `<schema>.<mart>`); one outcome
+# per mart.
+Audit = Callable[[Path], list[SuiteOutcome]]
+
+
+class GateFailed(Exception):
+    """A mart failed its gate on the copy about to be published: nothing was published."""
+
+
 @dataclass(frozen=True)
 class Publication:
-    """What the `_publication` table of a serving file records, besides when it was written
-    (filled in by `publish_marts`) and which Parquet folder belongs to it."""
+    """What the `_publication` table of a serving file records besides the gates' outcomes,
+    when it was written and which Parquet folder belongs to it (filled in by
+    `publish_marts`)."""
 
     first_partition: date | None = None
     last_partition: date | None = None
-    suites: list[SuiteOutcome] = field(default_factory=list)
     code_version: str | None = None
 
 
@@ -95,101 +117,176 @@ def publish_marts(
     schema: str,
     tables: list[str],
     *,
+    audit: Audit,
+    audit_inputs: Iterable[tuple[str, str]] = (),
     publication: Publication | None = None,
     keep_versions: int = 3,
     manifest_path: Path | None = None,
 ) -> dict[str, int]:
-    """Copy `schema.<table>` for each table from the warehouse into a new serving file, with
-    Parquet copies beside it, and swap both in. Returns the row count of each published
-    table."""
+    """Copy `schema.<table>` for each table from the warehouse into a candidate file, run
+    `audit` on it, and when every mart passed swap it in as the serving file, with Parquet
+    copies. `audit_inputs` names (schema, table) the gates read besides the marts; the copy
+    takes those the warehouse holds. Returns the row count of each published table; raises
+    GateFailed, publishing nothing, when a mart failed."""
     if keep_versions < 0:
         raise ValueError(f"keep_versions must be >= 0, not {keep_versions}")
     publication = publication or Publication(code_version=code_version())
     serving_dir = serving_path.parent
+    parquet_root = serving_dir / PARQUET_DIR
     serving_dir.mkdir(parents=True, exist_ok=True)
     _remove_temporary_files(serving_dir, serving_path)
+    _replace_parquet_symlink(serving_dir)
+    parquet_root.mkdir(exist_ok=True)
     crash_point("publish:start")
-    publish_id = f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
-    staging_file = serving_path.with_name(f".{serving_path.name}.{publish_id}.tmp")
-    staging_parquet = serving_dir / f".parquet-{publish_id}.tmp"
-    parquet_dir = serving_dir / f"parquet-{publish_id}"
+    published_at = datetime.now(UTC)
+    publish_id = f"{published_at:%Y%m%dT%H%M%S%fZ}-{uuid.uuid4().hex[:8]}"
+    # Not named `.marts.duckdb…`: DuckDB would call its catalog `marts`, like the schema.
+    candidate = serving_path.with_name(f".{serving_path.stem}-candidate-{publish_id}.tmp")
+    staging_parquet = parquet_root / f".{publish_id}.tmp"
+    parquet_dir = parquet_root / publish_id
     version_file: Path | None = None
     swapped = False
     try:
-        row_counts = _write_serving_file(
-            warehouse_path,
-            staging_file,
+        inputs = _copy_snapshot(warehouse_path, candidate, schema, tables, audit_inputs)
+        outcomes = audit(candidate)
+        failed = [o.mart for o in outcomes if not o.passed]
+        if failed:
+            raise GateFailed(f"failed on the copy to publish: {', '.join(failed)}")
+        row_counts = _finish_serving_file(
+            candidate,
             staging_parquet,
             schema,
             tables,
+            inputs,
             publication,
-            parquet_dir.name,
+            outcomes,
+            published_at,
+            f"{PARQUET_DIR}/{publish_id}",
             _dbt_descriptions(manifest_path, tables),
         )
-        _fsync(staging_file)
+        _fsync(candidate)
         for parquet_file in staging_parquet.iterdir():
             _fsync(parquet_file)
         _fsync(staging_parquet)
         crash_point("publish:written")
         os.rename(staging_parquet, parquet_dir)
+        _fsync(parquet_root)
         crash_point("publish:parquet_moved")
         if serving_path.exists():
             version_file = _keep_version(serving_path, publish_id)
         _fsync(serving_dir)
         crash_point("publish:version_kept")
-        os.replace(staging_file, serving_path)
+        serving_path.with_name(serving_path.name + ".wal").unlink(missing_ok=True)
+        candidate.chmod(READ_ONLY)
+        os.replace(candidate, serving_path)
         swapped = True
         _fsync(serving_dir)
         crash_point("publish:swapped")
     finally:
-        staging_file.unlink(missing_ok=True)
-        staging_file.with_name(staging_file.name + ".wal").unlink(missing_ok=True)
+        candidate.unlink(missing_ok=True)
+        candidate.with_name(candidate.name + ".wal").unlink(missing_ok=True)
         shutil.rmtree(staging_parquet, ignore_errors=True)
         if not swapped:
             shutil.rmtree(parquet_dir, ignore_errors=True)
             if version_file is not None:
                 version_file.unlink(missing_ok=True)
-    _point_parquet_link(serving_dir, parquet_dir)
+    # At least one previous folder: a reader may have read the manifest just before.
+    _write_parquet_manifest(
+        parquet_root, publish_id, published_at, row_counts, max(keep_versions, 1)
+    )
     crash_point("publish:linked")
     _prune_versions(serving_dir / VERSIONS_DIR, serving_path, keep_versions)
+    _prune_parquet(parquet_root)
     return row_counts
 
 
-def _write_serving_file(
+def _copy_snapshot(
     warehouse_path: Path,
-    target: Path,
+    candidate: Path,
+    schema: str,
+    tables: list[str],
+    audit_inputs: Iterable[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    """The marts as `main.<table>`, viewed as `<schema>.<table>`, and the audit inputs the
+    warehouse holds under their own names, all read in one transaction. Returns the inputs
+    copied."""
+    con = duckdb.connect(str(candidate))
+    try:
+        con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(warehouse_path)])
+        con.execute("BEGIN")
+        held = set(
+            con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() "
+                "WHERE database_name = 'warehouse'"
+            ).fetchall()
+        )
+        inputs = sorted((s, t) for s, t in set(audit_inputs) & held if s != schema and s != "main")
+        for table in tables:
+            con.execute(
+                f"CREATE TABLE main.{_ident(table)} AS "
+                f"SELECT * FROM warehouse.{_ident(schema)}.{_ident(table)}"
+            )
+            _carry_not_null(con, schema, table)
+        for input_schema, table in inputs:
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(input_schema)}")
+            con.execute(
+                f"CREATE TABLE {_ident(input_schema)}.{_ident(table)} AS "
+                f"SELECT * FROM warehouse.{_ident(input_schema)}.{_ident(table)}"
+            )
+        con.execute("COMMIT")
+        con.execute("DETACH warehouse")
+        con.execute(f"CREATE SCHEMA {_ident(schema)}")
+        for table in tables:
+            con.execute(
+                f"CREATE VIEW {_ident(schema)}.{_ident(table)} AS "
+                f"SELECT * FROM main.{_ident(table)}"
+            )
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return inputs
+
+
+def _finish_serving_file(
+    candidate: Path,
     parquet_dir: Path,
     schema: str,
     tables: list[str],
+    inputs: list[tuple[str, str]],
     publication: Publication,
+    outcomes: list[SuiteOutcome],
+    published_at: datetime,
     parquet_folder: str,
     descriptions: dict[str, tuple[str, dict[str, str]]],
 ) -> dict[str, int]:
+    """Drop what only the gates read, record the publication, comment, write the Parquet."""
     parquet_dir.mkdir()
-    con = duckdb.connect(str(target))
+    con = duckdb.connect(str(candidate))
     try:
-        con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(warehouse_path)])
-        for table in tables:
-            con.execute(
-                f'CREATE TABLE main."{table}" AS SELECT * FROM warehouse."{schema}"."{table}"'
-            )
-            _carry_not_null(con, schema, table)
-        con.execute("DETACH warehouse")
+        con.execute(f"DROP SCHEMA {_ident(schema)} CASCADE")
+        for input_schema, table in inputs:
+            con.execute(f"DROP TABLE {_ident(input_schema)}.{_ident(table)}")
+        for input_schema in {s for s, _ in inputs}:
+            con.execute(f"DROP SCHEMA {_ident(input_schema)}")
         row_counts = {
-            table: con.execute(f'SELECT count(*) FROM main."{table}"').fetchone()[0]
+            table: con.execute(f"SELECT count(*) FROM main.{_ident(table)}").fetchone()[0]
             for table in tables
         }
-        _write_publication(con, publication, parquet_folder, row_counts)
+        _write_publication(con, publication, outcomes, published_at, parquet_folder, row_counts)
         _comment(con, descriptions)
         for table in tables:
             con.execute(
-                f"COPY main.\"{table}\" TO '{_sql_text(str(parquet_dir / table))}.parquet' "
+                f"COPY main.{_ident(table)} TO '{_sql_text(str(parquet_dir / table))}.parquet' "
                 "(FORMAT parquet)"
             )
         con.execute("CHECKPOINT")
     finally:
         con.close()
     return row_counts
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _carry_not_null(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> None:
@@ -201,29 +298,32 @@ def _carry_not_null(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> 
         [schema, table],
     ).fetchall()
     for (column,) in required:
-        con.execute(f'ALTER TABLE main."{table}" ALTER COLUMN "{column}" SET NOT NULL')
+        con.execute(f"ALTER TABLE main.{_ident(table)} ALTER COLUMN {_ident(column)} SET NOT NULL")
 
 
 PUBLICATION_COMMENTS = {
     "": "One row: the publication this serving file is. Written by sharesignal when every "
-    "blocking Great Expectations suite on the marts had passed.",
-    "published_at": "When the file was written (UTC).",
+    "blocking Great Expectations suite had passed on the very rows it holds.",
+    "published_at": "When the publication of this file started (UTC).",
     "first_partition": "First daily partition (export date) in the warehouse the marts were "
     "built from.",
     "last_partition": "Last daily partition (export date) in the warehouse the marts were "
     "built from.",
-    "suite_results": "Each published mart's blocking Great Expectations suite: passed, and how "
-    "many expectations it evaluated (null when unknown).",
+    "suite_results": "Each published mart's blocking Great Expectations suite, run on this "
+    "file's rows before it was published: passed, and how many expectations it evaluated "
+    "(null when unknown).",
     "row_counts": "Rows published per mart.",
     "code_version": "The git commit (else the package version) of the code that published.",
     "parquet_folder": "The folder under serving/ holding this publication's Parquet copies "
-    "(serving/parquet points at it).",
+    "(serving/parquet/current.json names it while this publication is the current one).",
 }
 
 
 def _write_publication(
     con: duckdb.DuckDBPyConnection,
     publication: Publication,
+    outcomes: list[SuiteOutcome],
+    published_at: datetime,
     parquet_folder: str,
     row_counts: dict[str, int],
 ) -> None:
@@ -243,7 +343,7 @@ def _write_publication(
     con.execute(
         "INSERT INTO main._publication VALUES (?, ?, ?, ?, MAP(?, ?), ?, ?)",
         [
-            datetime.now(UTC),
+            published_at,
             publication.first_partition,
             publication.last_partition,
             [
@@ -252,7 +352,7 @@ def _write_publication(
                     "passed": s.passed,
                     "expectations_evaluated": s.expectations_evaluated,
                 }
-                for s in publication.suites
+                for s in outcomes
             ],
             list(row_counts),
             list(row_counts.values()),
@@ -336,18 +436,28 @@ def _keep_version(serving_path: Path, publish_id: str) -> Path:
 
 
 def _remove_temporary_files(serving_dir: Path, serving_path: Path) -> None:
-    """What a killed publication left behind and no reader ever opens: its temporary
-    database (and WAL), its unfinished Parquet folder and version copy, its new symlink."""
+    """What a killed publication left behind and no reader ever opens: its candidate
+    database (and WAL), its unfinished Parquet folder and manifest, its version copy."""
+    parquet_root = serving_dir / PARQUET_DIR
     for leftover in (
-        *serving_dir.glob(f".{serving_path.name}.*.tmp*"),
-        *serving_dir.glob(f".{PARQUET_LINK}-*.tmp"),
-        *serving_dir.glob(f".{PARQUET_LINK}.*.link"),
+        *serving_dir.glob(f".{serving_path.stem}-candidate-*.tmp*"),
+        *(parquet_root.glob(".*.tmp") if not parquet_root.is_symlink() else ()),
         *(serving_dir / VERSIONS_DIR).glob(".*.tmp"),
     ):
-        if leftover.is_dir() and not leftover.is_symlink():
+        if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
         else:
             leftover.unlink(missing_ok=True)
+
+
+def _replace_parquet_symlink(serving_dir: Path) -> None:
+    """Homes published before the manifest have `serving/parquet` as a symlink to a
+    `parquet-<id>` folder beside it: remove both, the next manifest takes their place."""
+    link = serving_dir / PARQUET_DIR
+    if link.is_symlink():
+        link.unlink()
+        for folder in serving_dir.glob(f"{PARQUET_DIR}-*"):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _prune_versions(versions: Path, serving_path: Path, keep: int) -> None:
@@ -359,19 +469,42 @@ def _prune_versions(versions: Path, serving_path: Path, keep: int) -> None:
         old.unlink(missing_ok=True)
 
 
-def _point_parquet_link(serving_dir: Path, parquet_dir: Path) -> None:
-    """Point `serving/parquet` at the new folder by renaming a fresh symlink over it, then
-    delete all Parquet folders but the new one and the one just replaced."""
-    link = serving_dir / PARQUET_LINK
-    previous = os.readlink(link) if link.is_symlink() else None
-    if link.exists() and not link.is_symlink():
-        shutil.rmtree(link)  # not written by this module: a real folder cannot be swapped
-    temporary_link = serving_dir / f".{PARQUET_LINK}.{parquet_dir.name}.link"
-    os.symlink(parquet_dir.name, temporary_link)
-    os.replace(temporary_link, link)
-    _fsync(serving_dir)
-    keep = {parquet_dir.name, previous}
-    for folder in serving_dir.glob("parquet-*"):
+def _write_parquet_manifest(
+    parquet_root: Path,
+    publish_id: str,
+    published_at: datetime,
+    row_counts: dict[str, int],
+    keep_previous: int,
+) -> None:
+    """Name the new folder and its files in `current.json`, written beside and renamed over
+    the previous one: readers switch to the new publication at once, all files together. The
+    manifest also lists the `keep_previous` folders named before it, newest first, which
+    pruning keeps."""
+    current = parquet_root / PARQUET_MANIFEST
+    previous: list[str] = []
+    if current.exists():
+        before = json.loads(current.read_text())
+        previous = [before["folder"], *before["previous"]][:keep_previous]
+    manifest = {
+        "published_at": published_at.isoformat(),
+        "folder": publish_id,
+        "files": {table: f"{publish_id}/{table}.parquet" for table in row_counts},
+        "row_counts": row_counts,
+        "previous": previous,
+    }
+    partial = parquet_root / f".{PARQUET_MANIFEST}.{publish_id}.tmp"
+    partial.write_text(json.dumps(manifest, indent=2) + "\n")
+    _fsync(partial)
+    os.replace(partial, current)
+    _fsync(parquet_root)
+
+
+def _prune_parquet(parquet_root: Path) -> None:
+    """Delete every folder the manifest names neither as current nor as previous: older
+    ones, and those of publications killed before their manifest was written."""
+    manifest = json.loads((parquet_root / PARQUET_MANIFEST).read_text())
+    keep = {manifest["folder"], *manifest["previous"]}
+    for folder in parquet_root.iterdir():
         if folder.is_dir() and folder.name not in keep:
             shutil.rmtree(folder, ignore_errors=True)
 

@@ -11,6 +11,7 @@ step alone), the only steps that touch the serving folder.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -49,7 +50,8 @@ PUBLISH_POINTS = [
     "publish:linked",
     "publish:done",
 ]
-# From this point on the new database is in place (and from "publish:linked" its Parquet).
+# From this point on the new database is in place (and from "publish:linked" the manifest
+# names its Parquet).
 DATABASE_SWAPPED = {"publish:swapped", "publish:linked", "publish:done"}
 PARQUET_LINKED = {"publish:linked", "publish:done"}
 KEEP_VERSIONS = 3
@@ -80,14 +82,20 @@ def read_version(home: Path) -> Version:
 
 
 def linked_parquet(home: Path) -> str:
-    return os.readlink(home / "serving" / "parquet")
+    """The Parquet folder the manifest names, as `_publication.parquet_folder` does."""
+    manifest = json.loads((home / "serving" / "parquet" / "current.json").read_text())
+    return f"parquet/{manifest['folder']}"
 
 
 def temporary_files(home: Path) -> list[str]:
     serving = home / "serving"
     return sorted(
         p.name
-        for p in [*serving.iterdir(), *(serving / "versions").iterdir()]
+        for p in [
+            *serving.iterdir(),
+            *(serving / "versions").iterdir(),
+            *(serving / "parquet").iterdir(),
+        ]
         if p.name.startswith(".")
     )
 
