@@ -69,24 +69,10 @@ TITLE_CUES = (
 
 
 # Freshness: the newest share in the marts is of the day of the newest post the loaded share
-# exports hold (raw keeps each partition's latest load only), judged by the posts' own times
-# as staging reads them (posted_at of stg_x__post_versions, stg_mastodon__status_versions,
-# stg_bluesky__feed_item_versions), not by the export's folder date: an account timeline
-# dropped in today's folder may end weeks ago. Freshness by the clock is Dagster's check on
-# the published marts (orchestration/freshness.py).
-NEWEST_EXPORTED_POST = """(select cast(max(posted_at) as date) from (
-    select max(try_cast(created_at as timestamptz) at time zone 'UTC') as posted_at
-    from raw.x_posts
-    -- A post X asked to delete leaves the marts (stg_x__removed_posts): it sets no date.
-    where id not in (select post_id from raw.x_compliance_events
-                     where event in ('delete', 'drop') and post_id is not null)
-    union all
-    select max(try_cast(created_at as timestamptz) at time zone 'UTC') from raw.mastodon_statuses
-    union all
-    select max(try_cast(
-        case when reason."$type" = 'app.bsky.feed.defs#reasonRepost' then reason.indexedAt
-            else post.record.createdAt end as timestamptz) at time zone 'UTC')
-    from raw.bluesky_feed_items))"""
+# exports hold, judged by the posts' own times (the dbt view int_share_exports_newest_post
+# says how), not by the export's folder date. Freshness by the clock is Dagster's check on the
+# published marts (orchestration/freshness.py).
+NEWEST_EXPORTED_POST = "(select newest_post_date from intermediate.int_share_exports_newest_post)"
 
 
 def _share_volume_and_freshness() -> list[Expectation]:

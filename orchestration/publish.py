@@ -83,7 +83,8 @@ QUALIFIED_NAME = re.compile(r"\b([a-z_][a-z0-9_]*)\.([a-z_][a-z0-9_]*)\b")
 
 def tables_the_gates_read(suites: dict[str, ExpectationSuite]) -> set[tuple[str, str]]:
     """The (schema, table) names in the suites' queries: what a copy must hold besides the
-    marts for the gates to judge it (the load log for freshness, the trust seeds…)."""
+    marts for the gates to judge it (the newest exported post for freshness, the trust
+    seeds…)."""
     return {
         name
         for suite in suites.values()

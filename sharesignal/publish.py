@@ -214,10 +214,13 @@ def _copy_snapshot(
     try:
         con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(warehouse_path)])
         con.execute("BEGIN")
+        # A view the gates read (a one-row summary of raw) is copied as the table it gives.
         held = set(
             con.execute(
                 "SELECT schema_name, table_name FROM duckdb_tables() "
-                "WHERE database_name = 'warehouse'"
+                "WHERE database_name = 'warehouse' UNION "
+                "SELECT schema_name, view_name FROM duckdb_views() "
+                "WHERE database_name = 'warehouse' AND NOT internal"
             ).fetchall()
         )
         inputs = sorted((s, t) for s, t in set(audit_inputs) & held if s != schema and s != "main")
