@@ -9,10 +9,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from dagster import materialize
 
+from orchestration.definitions import defs
 from orchestration.ingest import ingest_assets
+from orchestration.publish import published_marts
 from orchestration.resources import Warehouse
+from orchestration.transform import dbt_models
 from sharesignal.writer_lock import writer_lock
 
 # A writer in a process of its own: takes the lock, says so, holds it until its stdin closes.
@@ -84,3 +88,40 @@ def test_ingest_takes_the_writer_lock(tmp_path, monkeypatch):
 
     assert result.success
     assert taken == [f"ingest x (run {result.run_id})"]
+
+
+class LockRefused(Exception):
+    """Raised by the stand-in lock: whatever the step does after asking for it never runs."""
+
+
+@pytest.mark.parametrize(
+    ("asset", "module", "what"),
+    [
+        (dbt_models, "orchestration.transform", "dbt build"),
+        (published_marts, "orchestration.publish", "publish"),
+    ],
+)
+def test_dbt_and_publish_take_the_writer_lock_before_writing(
+    asset, module, what, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("SHARESIGNAL_HOME", str(tmp_path))
+    asked = []
+
+    def refuse(what: str, log) -> None:
+        asked.append(what)
+        raise LockRefused
+
+    monkeypatch.setattr(f"{module}.writer_lock", refuse)
+    resources = {
+        "warehouse": Warehouse(path=str(tmp_path / "warehouse.duckdb")),
+        "dbt": defs.resources["dbt"],
+    }
+
+    partition = "2026-10-01" if asset.partitions_def else None
+
+    with pytest.raises(LockRefused):
+        materialize([asset], partition_key=partition, resources=resources)
+
+    assert len(asked) == 1 and asked[0].startswith(f"{what} (run ")
+    # Nothing was written before the lock: no dbt target, no warehouse, no serving folder.
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
