@@ -1,5 +1,5 @@
-"""One writer per home: a second writer waits for the first, saying who holds the lock, and a
-killed writer leaves no lock behind."""
+"""One writer per home: ingest, dbt and publish take the lock before writing, a second writer
+waits for the first, saying who holds the lock, and a killed writer leaves no lock behind."""
 
 import logging
 import os
