@@ -53,6 +53,11 @@ DEFAULT_LANDING_IGNORE: tuple[str, ...] = (
 )
 # DuckDB's own default: up to 80% of the machine's memory, spilling to disk beyond it.
 DEFAULT_DUCKDB_MEMORY_LIMIT = "80%"
+# `make ui`: the Dagster UI, and beside it one static server for the pages the pipeline writes
+# (results report, dbt docs, quality reports). Loopback only: the pages hold business data.
+DEFAULT_UI_HOST = "127.0.0.1"
+DEFAULT_DAGSTER_PORT = 3000
+DEFAULT_PAGES_PORT = 3001
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,9 @@ class Settings:
     # profile reads the same variable).
     duckdb_memory_limit: str = DEFAULT_DUCKDB_MEMORY_LIMIT
     landing_ignore: tuple[str, ...] = DEFAULT_LANDING_IGNORE
+    ui_host: str = DEFAULT_UI_HOST
+    dagster_port: int = DEFAULT_DAGSTER_PORT
+    pages_port: int = DEFAULT_PAGES_PORT
 
     @property
     def uses_dev_pseudonym_key(self) -> bool:
@@ -106,6 +114,39 @@ class Settings:
         return self.home / "quality"
 
     @property
+    def report_dir(self) -> Path:
+        """The results report of the current publication (sharesignal/report)."""
+        return self.serving_dir / "report"
+
+    @property
+    def dbt_docs_dir(self) -> Path:
+        return self.home / "dbt_docs"
+
+    @property
+    def pages(self) -> dict[str, Path]:
+        """What the pages server serves, by the first part of the URL path: only these
+        folders, never the home itself (landing and the warehouse hold raw data)."""
+        return {
+            "report": self.report_dir,
+            "dbt-docs": self.dbt_docs_dir,
+            "quality": self.quality_dir,
+        }
+
+    @property
+    def dagster_url(self) -> str:
+        return f"http://{self.ui_host}:{self.dagster_port}"
+
+    def page_url(self, path: Path) -> str:
+        """The pages server's URL of a file under one of `pages`; ValueError for any other
+        path, so a link in Dagster metadata never points where nothing serves it."""
+        path = path.resolve()
+        for name, folder in self.pages.items():
+            if path.is_relative_to(folder.resolve()):
+                relative = path.relative_to(folder.resolve()).as_posix()
+                return f"http://{self.ui_host}:{self.pages_port}/{name}/{relative}"
+        raise ValueError(f"{path} is not under a served folder ({', '.join(self.pages)})")
+
+    @property
     def truth_dir(self) -> Path:
         return self.home / "truth"
 
@@ -130,6 +171,9 @@ def load_settings() -> Settings:
     memory_limit = os.environ.get("SHARESIGNAL_DUCKDB_MEMORY_LIMIT", "").strip()
     ignore = os.environ.get("SHARESIGNAL_LANDING_IGNORE")
     return Settings(
+        ui_host=os.environ.get("SHARESIGNAL_UI_HOST", "").strip() or DEFAULT_UI_HOST,
+        dagster_port=_port("SHARESIGNAL_DAGSTER_PORT", DEFAULT_DAGSTER_PORT),
+        pages_port=_port("SHARESIGNAL_PAGES_PORT", DEFAULT_PAGES_PORT),
         home=home,
         partitions_start=start,
         pseudonym_key=pseudonym_key,
@@ -139,6 +183,15 @@ def load_settings() -> Settings:
         if ignore is None
         else tuple(p.strip() for p in ignore.split(",") if p.strip()),
     )
+
+
+def _port(variable: str, default: int) -> int:
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise ValueError(f"{variable} must be a TCP port (1-65535), not {value!r}")
+    return int(value)
 
 
 def warn_if_default_pseudonym_key(settings: Settings) -> None:
