@@ -58,6 +58,10 @@ PARQUET_DIR = "parquet"
 # In PARQUET_DIR: which folder, and which files in it, make the current publication.
 PARQUET_MANIFEST = "current.json"
 READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+# The serving file is written in DuckDB 1.0's storage format, the oldest that holds every type
+# of the marts: DuckDB 2.0's own format cannot be read by the DuckDB 1.x that BI clients carry
+# (the CLI on PyPI, JDBC, Node). Set when the file is created; later connections keep it.
+SERVING_STORAGE_VERSION = "v1.0.0"
 
 
 @dataclass(frozen=True)
@@ -210,7 +214,9 @@ def _copy_snapshot(
     """The marts as `main.<table>`, viewed as `<schema>.<table>`, and the audit inputs the
     warehouse holds under their own names, all read in one transaction. Returns the inputs
     copied."""
-    con = duckdb.connect(str(candidate))
+    con = duckdb.connect(
+        str(candidate), config={"storage_compatibility_version": SERVING_STORAGE_VERSION}
+    )
     try:
         con.execute("ATTACH ? AS warehouse (READ_ONLY)", [str(warehouse_path)])
         con.execute("BEGIN")

@@ -1,6 +1,7 @@
 """What several test modules share: running the `sharesignal` command, or dbt, on a home."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,9 @@ def no_gates(candidate: Path) -> list:
     """An audit without gates, for tests of publishing itself (the real one runs the mart
     suites: orchestration.publish.audit_candidate)."""
     return []
+
+
+def copy_home(home: Path, destination: Path) -> Path:
+    """A copy of `home` a test may change, leaving the shared one (conftest) as it was."""
+    shutil.copytree(home, destination, symlinks=True)
+    return destination

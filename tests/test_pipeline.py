@@ -1,14 +1,12 @@
 """End to end on real components: generated exports → DuckDB → dbt → GX gates → serving file."""
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import duckdb
-import pytest
-from helpers import run_dbt, run_sharesignal
+from conftest import FIRST_DAY, LAST_DAY
+from helpers import copy_home, run_dbt
 
-FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
 MARTS = (
     "fct_shares",
     "dim_accounts",
@@ -19,32 +17,6 @@ MARTS = (
     "mart_share_funnel",
     "mart_campaign_comparison",
 )
-
-
-@pytest.fixture(scope="module")
-def published_home(tmp_path_factory) -> Path:
-    """Two export dates generated and backfilled through the whole pipeline in one run,
-    into a temporary home."""
-    home = tmp_path_factory.mktemp("home")
-    generated = run_sharesignal(
-        home,
-        "generate",
-        "--start",
-        FIRST_DAY.isoformat(),
-        "--days",
-        "2",
-        "--quiet",
-        "--accounts",
-        "300",
-        "--shares",
-        "1500",
-    )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = run_sharesignal(
-        home, "backfill", "--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return home
 
 
 def serving_counts(home: Path) -> dict[str, int]:
@@ -77,7 +49,11 @@ def test_a_backfill_flows_from_landing_files_to_the_serving_file(published_home)
     assert all(n > 0 for t, n in marts.items() if t != "fct_attributed_opportunities"), marts
 
 
-def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(published_home, monkeypatch):
+def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(
+    published_home, tmp_path, monkeypatch
+):
+    # On a copy: the published home is shared by every test module.
+    published_home = copy_home(published_home, tmp_path / "home")
     before = serving_counts(published_home)
     serving_file = published_home / "serving" / "marts.duckdb"
     published_at = serving_file.stat().st_mtime_ns
