@@ -15,7 +15,7 @@ DEMO_END := $(shell date -u -d "$(DEMO_START) + $(DEMO_DAYS) days - 1 day" +%F)
 DBT_SOURCES := $(shell find dbt_project/models dbt_project/macros dbt_project/tests dbt_project/seeds -type f 2>/dev/null) dbt_project/dbt_project.yml
 MANIFEST := dbt_project/target/manifest.json
 
-.PHONY: setup demo test ui bench lint clean
+.PHONY: setup demo test ui docs bench lint clean
 
 setup: $(VENV)/.synced $(MANIFEST)
 
@@ -37,8 +37,14 @@ demo: setup
 test: setup
 	$(BIN)/pytest
 
+# The Dagster UI on :3000 and the pages server on :3001 (SHARESIGNAL_DAGSTER_PORT,
+# SHARESIGNAL_PAGES_PORT): the results report, the dbt docs (rebuilt first) and the quality reports.
 ui: setup
 	$(BIN)/sharesignal ui
+
+# dbt's docs site of the warehouse (column types, row counts) in $SHARESIGNAL_HOME/dbt_docs/.
+docs: setup
+	$(BIN)/sharesignal docs
 
 # Not part of `make test`: at the default scales it runs for hours. Narrow it with e.g.
 # make bench BENCH_ARGS="--scales 100000,1000000"; results go to docs/benchmarks.md.

@@ -48,7 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         help="re-run the quality gates on the marts as built and publish them if they pass",
     )
 
-    commands.add_parser("ui", help="start the Dagster UI (and its daemon) on localhost:3000")
+    commands.add_parser(
+        "ui",
+        help="start the Dagster UI (and its daemon) on localhost:3000, and the pages server "
+        "(results report, dbt docs, quality reports) on localhost:3001",
+    )
+    commands.add_parser(
+        "docs", help="write the dbt docs of the warehouse to $SHARESIGNAL_HOME/dbt_docs/"
+    )
 
     commands.add_parser("summary", help="what is published in serving/marts.duckdb")
 
@@ -107,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_job("audit_and_publish", {}, "the marts as built")
     if args.command == "ui":
         return ui_command()
+    if args.command == "docs":
+        return docs_command()
     if args.command == "evaluate":
         from sharesignal.evaluate import evaluate_command
 
@@ -162,12 +171,52 @@ def prepare_dagster_home() -> Path:
 
 
 def ui_command() -> int:
+    import subprocess
+
+    from sharesignal.dbt_docs import NoWarehouse, build_dbt_docs
+    from sharesignal.pages import page_links, start_pages_server
+
+    settings = load_settings()
     prepare_dagster_home()
+    print("writing the dbt docs of the warehouse (about 20 s)…", flush=True)
+    try:
+        build_dbt_docs(settings)
+    except NoWarehouse as missing:
+        print(f"no dbt docs: {missing}")
+    server = start_pages_server(settings)
+    print(f"Dagster UI:  {settings.dagster_url}  (starting: it answers in about a minute)")
+    for title, url in page_links(settings):
+        print(f"{title + ':':<44} {url}")
+    print("stop both with Ctrl-C", flush=True)
     bin_dir = Path(sys.executable).parent
     # dagster-dbt re-parses the dbt project under `dagster dev` and looks for `dbt` on PATH.
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    dagster = bin_dir / "dagster"
-    os.execv(dagster, [str(dagster), "dev", "-w", str(REPO_ROOT / "workspace.yaml")])
+    command = [str(bin_dir / "dagster"), "dev", "-w", str(REPO_ROOT / "workspace.yaml")]
+    command += ["--host", settings.ui_host, "--port", str(settings.dagster_port)]
+    dagster = subprocess.Popen(command)
+    try:
+        while True:
+            try:
+                return dagster.wait()
+            except KeyboardInterrupt:
+                # Ctrl-C reached dagster dev too (one process group): let it shut its
+                # webserver and daemon down instead of killing it.
+                continue
+    finally:
+        server.shutdown()
+
+
+def docs_command() -> int:
+    from sharesignal.dbt_docs import NoWarehouse, build_dbt_docs
+
+    settings = load_settings()
+    try:
+        page = build_dbt_docs(settings)
+    except NoWarehouse as missing:
+        print(missing, file=sys.stderr)
+        return 1
+    print(f"dbt docs written to {page}; served by `make ui` at {settings.page_url(page)}")
+    return 0
 
 
 def backfill_command(start: date, end: date, full_refresh: bool = False) -> int:
@@ -241,7 +290,9 @@ def summary_command() -> int:
     finally:
         con.close()
     print("query them read-only:  duckdb -readonly " + str(settings.serving_path))
-    print("open the lineage:      make ui   (then http://localhost:3000)")
+    print(f"open the lineage:      make ui   (then {settings.dagster_url})")
+    pages = f"http://{settings.ui_host}:{settings.pages_port}/"
+    print(f"and the pages:         {pages} (report, dbt docs, quality reports)")
     return 0
 
 
