@@ -4,7 +4,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from helpers import run_sharesignal
+from helpers import copy_home, run_sharesignal
 
 FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
 
@@ -33,4 +33,14 @@ def published_home(tmp_path_factory) -> Path:
         home, "backfill", "--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    return home
+
+
+@pytest.fixture(scope="session")
+def docs_home(published_home, tmp_path_factory) -> Path:
+    """A copy of the published home with the dbt docs written (`make docs`), as `make ui`
+    serves it. Read it, never change it."""
+    home = copy_home(published_home, tmp_path_factory.mktemp("docs") / "home")
+    generated = run_sharesignal(home, "docs")
+    assert generated.returncode == 0, generated.stdout + generated.stderr
     return home

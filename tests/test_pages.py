@@ -7,7 +7,6 @@ import re
 
 import duckdb
 import pytest
-from helpers import copy_home
 
 from sharesignal.config import load_settings
 from sharesignal.dbt_docs import NoWarehouse, build_dbt_docs
@@ -83,18 +82,11 @@ def test_page_urls_point_at_the_pages_server(pages):
         pages.page_url(pages.warehouse_path)
 
 
-def test_dbt_docs_show_the_warehouse_column_types_and_row_counts(
-    published_home, tmp_path, monkeypatch
-):
-    home = copy_home(published_home, tmp_path / "home")
-    monkeypatch.setenv("SHARESIGNAL_HOME", str(home))
-
-    page = build_dbt_docs(load_settings())
-
-    assert page == home / "dbt_docs" / "index.html"
-    catalog = json.loads((home / "dbt" / "docs" / "catalog.json").read_text())
+def test_dbt_docs_show_the_warehouse_column_types_and_row_counts(docs_home):
+    page = docs_home / "dbt_docs" / "index.html"
+    catalog = json.loads((docs_home / "dbt" / "docs" / "catalog.json").read_text())
     shares = catalog["nodes"]["model.sharesignal.fct_shares"]
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(docs_home / "warehouse.duckdb"), read_only=True)
     try:
         rows = con.execute("select count(*) from marts.fct_shares").fetchone()[0]
         types = dict(
@@ -108,8 +100,7 @@ def test_dbt_docs_show_the_warehouse_column_types_and_row_counts(
     assert rows > 0 and shares["stats"]["row_count"]["value"] == rows
     assert {c: v["type"] for c, v in shares["columns"].items()} == types
     # The static page carries that catalog inline, so the browser needs no other file.
-    text = page.read_text()
-    assert re.search(r'"row_count":\s*\{[^}]*"value":\s*' + str(rows), text)
+    assert re.search(r'"row_count":\s*\{[^}]*"value":\s*' + str(rows), page.read_text())
 
 
 def test_dbt_docs_without_a_warehouse_say_to_build_one(tmp_path, monkeypatch):
