@@ -9,8 +9,11 @@ symbolic link to `serving/reports/<publication id>_<build time>/`. Step by step:
    `serving/reports/.<name>.tmp`, flushed to disk, then rename it to `serving/reports/<name>`.
 3. Point `serving/report` at it: a new link written beside, renamed over the old one. A reader
    opens either the old report or the new one, each complete; the old folder is not touched.
-4. Keep the `keep_previous` reports built before this one; delete older ones, and folders a
-   killed build left (hidden ones, and any built after the current one but never pointed at).
+4. Keep the `keep_previous` reports built before this one and delete older ones.
+
+A build killed on the way leaves a hidden folder, a link, or a finished folder built after the
+one `serving/report` points at, which was never pointed at: the next build removes them first,
+and never keeps such a folder as a previous report.
 
 The build time in the name lets the same publication be reported again (after an upgrade of
 the report, with `sharesignal report`) without writing into a folder that is being read.
@@ -127,28 +130,25 @@ def _point_at(report_dir: Path, folder: Path) -> None:
 
 
 def _remove_leftovers(report_dir: Path, reports: Path) -> None:
-    """What a killed build left and no reader opens: its hidden folder and link."""
-    for leftover in reports.glob(".*.tmp"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    """What a killed build left and no reader opens: its hidden folder and link, and a folder
+    built after the current report (killed between its rename and the swap)."""
     for link in report_dir.parent.glob(f".{report_dir.name}-*.tmp"):
         link.unlink(missing_ok=True)
+    current = Path(os.readlink(report_dir)).name if report_dir.is_symlink() else None
+    for folder in reports.iterdir():
+        if folder.name.startswith(".") or current is None or _built(folder) > _built(current):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def _built(folder: Path) -> str:
+def _built(name: str | Path) -> str:
     """The build time a report folder is named with (sortable)."""
-    return folder.name.rsplit("_", 1)[-1]
+    return Path(name).name.rsplit("_", 1)[-1]
 
 
 def _prune(reports: Path, current: Path, keep_previous: int) -> None:
-    """Keep the current report and the `keep_previous` built before it. One built after it was
-    never pointed at (its build was killed before the swap): it is deleted too."""
-    others = sorted(
-        (f for f in reports.iterdir() if f.is_dir() and f != current and f.name[0] != "."),
-        key=_built,
-    )
-    before = [f for f in others if _built(f) < _built(current)]
-    after = [f for f in others if _built(f) > _built(current)]
-    for old in [*before[: max(len(before) - keep_previous, 0)], *after]:
+    """Keep the current report and the `keep_previous` built before it."""
+    previous = sorted((f for f in reports.iterdir() if f != current), key=_built)
+    for old in previous[: max(len(previous) - keep_previous, 0)]:
         shutil.rmtree(old, ignore_errors=True)
 
 
