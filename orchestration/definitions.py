@@ -1,7 +1,7 @@
 """The Dagster code location: everything from export files to published marts.
 
 landing/<source>  →  raw/<source>  →  staging/*  →  intermediate/*  →  marts/*
-    →  Great Expectations checks  →  serving/published_marts
+    →  Great Expectations checks  →  serving/published_marts  →  serving/results_report
 """
 
 import os
@@ -18,6 +18,7 @@ from .ingest import ingest_assets, landing_specs
 from .jobs import audit_and_publish, daily_pipeline
 from .publish import published_marts
 from .quality import mart_checks, raw_checks
+from .report import results_report
 from .resources import Warehouse
 from .sensors import daily_schedule, landing_sensor
 from .transform import dbt_models, dbt_project
@@ -30,7 +31,7 @@ warn_if_default_pseudonym_key(settings)
 os.environ["SHARESIGNAL_HOME"] = str(settings.home)
 
 defs = Definitions(
-    assets=[*landing_specs, *ingest_assets, dbt_models, published_marts],
+    assets=[*landing_specs, *ingest_assets, dbt_models, published_marts, results_report],
     asset_checks=[*raw_checks, *mart_checks, *freshness_checks],
     jobs=[daily_pipeline, audit_and_publish],
     schedules=[daily_schedule],

@@ -24,6 +24,7 @@ from sharesignal.ingest.landing import is_date_folder_name, readable_files
 from .jobs import daily_pipeline
 from .partitions import daily_partitions
 from .publish import published_marts
+from .report import results_report
 from .transform import dbt_models
 
 
@@ -68,9 +69,10 @@ def changed_folders(previous: dict[str, str], current: dict[str, str]) -> dict[s
 
 
 def assets_to_refresh(sources: set[str]) -> list[AssetKey]:
-    """The changed sources' raw tables and everything downstream of raw."""
+    """The changed sources' raw tables and everything downstream of raw, the report of the
+    publication included."""
     raw = [AssetKey(["raw", table]) for source in sorted(sources) for table in tables_of(source)]
-    return [*raw, *dbt_models.keys, published_marts.key]
+    return [*raw, *dbt_models.keys, published_marts.key, results_report.key]
 
 
 @sensor(

@@ -59,6 +59,12 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("summary", help="what is published in serving/marts.duckdb")
 
+    commands.add_parser(
+        "report",
+        help="write the results report (serving/report/index.html, charts of the marts) for "
+        "the published version",
+    )
+
     evaluate = commands.add_parser(
         "evaluate",
         help="score the published trust model against the generator's ground truth (truth/)",
@@ -116,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         return ui_command()
     if args.command == "docs":
         return docs_command()
+    if args.command == "report":
+        return report_command()
     if args.command == "evaluate":
         from sharesignal.evaluate import evaluate_command
 
@@ -268,6 +276,23 @@ def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None
         print("the run failed: nothing new was published (see the Dagster UI: make ui)")
         return 1
     return summary_command()
+
+
+def report_command() -> int:
+    from sharesignal.report.publish import INDEX, write_report
+    from sharesignal.writer_lock import writer_lock
+
+    settings = load_settings()
+    if not settings.serving_path.exists():
+        print(f"nothing published yet: {settings.serving_path} does not exist")
+        return 1
+    # It replaces serving/report: a writer of the serving folder like publishing.
+    with writer_lock("report (sharesignal report)"):
+        report = write_report(settings.serving_path, settings.report_dir, settings.serving_versions)
+    print(f"report of publication {report.publication.id}: {settings.report_dir / INDEX}")
+    print(f"  (written into {report.folder})")
+    print(f"on the pages server: {settings.page_url(settings.report_dir / INDEX)}")
+    return 0
 
 
 def summary_command() -> int:

@@ -1,12 +1,13 @@
-"""One writer per home at a time: ingest, the dbt build and publishing each hold this lock
-while they write the warehouse or the serving folder.
+"""One writer per home at a time: ingest, the dbt build, publishing and the results report
+each hold this lock while they write the warehouse or the serving folder.
 
-Dagster queues its own runs one at a time, but `sharesignal backfill` and `sharesignal
-publish` run in their own process, beside whatever the daemon runs; without a lock they could
-write the warehouse while another run reads or audits it. The lock is an exclusive `flock` on
-`$SHARESIGNAL_HOME/writer.lock`: the kernel releases it when its holder exits, however it
-exits (a killed run never leaves a stale lock). A writer that finds it taken says so, naming
-the holder, and waits for it: the second run then works on what the first one wrote.
+Dagster queues its own runs one at a time, but `sharesignal backfill`, `sharesignal publish`
+and `sharesignal report` run in their own process, beside whatever the daemon runs; without a
+lock they could write the warehouse while another run reads or audits it. The lock is an
+exclusive `flock` on `$SHARESIGNAL_HOME/writer.lock`: the kernel releases it when its holder
+exits, however it exits (a killed run never leaves a stale lock). A writer that finds it taken
+says so, naming the holder, and waits for it: the second run then works on what the first one
+wrote.
 """
 
 from __future__ import annotations

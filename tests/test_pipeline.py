@@ -1,5 +1,6 @@
 """End to end on real components: generated exports → DuckDB → dbt → GX gates → serving file."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -57,6 +58,7 @@ def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(
     before = serving_counts(published_home)
     serving_file = published_home / "serving" / "marts.duckdb"
     published_at = serving_file.stat().st_mtime_ns
+    report = os.readlink(published_home / "serving" / "report")
     con = duckdb.connect(str(published_home / "warehouse.duckdb"))
     con.execute(
         "update marts.fct_shares set trust_weight = 3.0 where share_id in "
@@ -79,6 +81,8 @@ def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(
     assert failed == {"fct_shares", "dim_content"}
     assert serving_file.stat().st_mtime_ns == published_at
     assert serving_counts(published_home) == before
+    # Nothing published, so no new report either: the last good one stays.
+    assert os.readlink(published_home / "serving" / "report") == report
 
 
 def test_a_null_in_a_not_null_mart_column_fails_the_build_and_keeps_the_mart(
