@@ -119,3 +119,24 @@ def test_the_dbt_docs_show_a_mart_with_its_column_types_and_row_count(browser, s
     assert "fct_shares" in text and "VARCHAR" in text
     assert f"ROWS\n{rows:,}" in text
     assert_loaded_cleanly(seen)
+
+
+def test_the_report_shows_every_chart_with_its_numbers(browser, served):
+    from sharesignal.report.charts import CHARTS
+
+    seen = visit(browser, served, "report/", "#publication-id")
+
+    page = seen.page
+    for chart in CHARTS:
+        section = page.locator(f"section#{chart.slug}")
+        assert section.locator("h2").inner_text() == chart.title
+        # Drawn (an SVG with marks the browser laid out) or, for an empty mart, saying so.
+        if section.locator("p.no-rows").count() == 0:
+            box = section.locator("figure svg").bounding_box()
+            assert box is not None and box["width"] > 100 and box["height"] > 50, chart.slug
+            assert section.locator("table tbody tr").count() > 0, chart.slug
+        else:
+            assert "No rows" in section.inner_text()
+    drawn = page.locator("section.chart figure svg").count()
+    assert drawn >= len(CHARTS) - 1  # the two-day world has no opportunities to attribute
+    assert_loaded_cleanly(seen)
