@@ -1,22 +1,25 @@
-"""Great Expectations suites for the marts, run inside DuckDB (see `validate_table`)."""
+"""Great Expectations suites for the raw tables and the marts, run inside DuckDB
+(`validate_table`), and the reports of their runs (`RunReports`)."""
 
-from data_quality.suites import MART_SUITES
-from data_quality.validate import (
+from data_quality.results import (
     ERROR,
     SEVERITIES,
     WARN,
-    FailedExpectation,
+    ExpectationOutcome,
     SuiteResult,
     severity_of,
-    validate_table,
 )
+from data_quality.runs import RunReports
+from data_quality.suites import MART_SUITES
+from data_quality.validate import validate_table
 
 __all__ = [
     "ERROR",
     "MART_SUITES",
     "SEVERITIES",
     "WARN",
-    "FailedExpectation",
+    "ExpectationOutcome",
+    "RunReports",
     "SuiteResult",
     "severity_of",
     "validate_table",

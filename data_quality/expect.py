@@ -2,7 +2,7 @@
 spans rows or tables (GX runs each query inside DuckDB; `{batch}` is the table validated).
 
 Each expectation's severity sits in its `meta`: "error" (the default) blocks publication,
-"warn" is reported but lets the data through (data_quality.validate.severity_of).
+"warn" is reported but lets the data through (data_quality.results.severity_of).
 """
 
 from __future__ import annotations

@@ -5,10 +5,12 @@ import re
 from datetime import date
 from pathlib import Path
 
-from dagster import AssetExecutionContext, AssetKey, MaterializeResult, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 from great_expectations import ExpectationSuite
 
-from data_quality import MART_SUITES, validate_table
+from data_quality import MART_SUITES, RunReports, validate_table
+from data_quality.index_page import anchor
+from data_quality.runs import index_path
 from sharesignal.config import load_settings
 from sharesignal.crash import crash_point
 from sharesignal.publish import Publication, SuiteOutcome, code_version, publish_marts
@@ -33,6 +35,7 @@ from .transform import dbt_project
 def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> MaterializeResult:
     settings = load_settings()
     serving_path = settings.serving_path
+    reports = RunReports(settings.quality_dir, context.run.run_id)
     with writer_lock(f"publish (run {context.run.run_id})", context.log):
         first, last = partitions_covered(warehouse)
         publication = Publication(
@@ -43,7 +46,7 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
             serving_path,
             MARTS_SCHEMA,
             list(MART_SUITES),
-            audit=lambda candidate: audit_candidate(candidate, context.log),
+            audit=lambda candidate: audit_candidate(candidate, context.log, reports),
             audit_inputs=tables_the_gates_read(MART_SUITES),
             publication=publication,
             keep_versions=settings.serving_versions,
@@ -58,20 +61,32 @@ def published_marts(context: AssetExecutionContext, warehouse: Warehouse) -> Mat
             "first_partition": str(first),
             "last_partition": str(last),
             "code_version": publication.code_version,
+            # This run's section of the index: the gates and the audit of the copy published.
+            "quality_reports": MetadataValue.url(
+                f"{settings.page_url(index_path(settings.quality_dir))}#{anchor(context.run.run_id)}"
+            ),
             **{f"rows_{t}": n for t, n in row_counts.items()},
         }
     )
 
 
-def audit_candidate(candidate: Path, log: Log) -> list[SuiteOutcome]:
-    """Every mart's suite on the copy about to be published. In a run, the checks passed on
-    the warehouse already; a failure here means the warehouse changed since."""
+# The check name this audit's reports go under, beside the gates' own.
+AUDIT_CHECK = "publish_audit"
+
+
+def audit_candidate(candidate: Path, log: Log, reports: RunReports) -> list[SuiteOutcome]:
+    """Every mart's suite on the copy about to be published, each reported in `reports`. In a
+    run, the checks passed on the warehouse already; a failure here means the warehouse
+    changed since."""
     outcomes = []
     for mart, suite in MART_SUITES.items():
         result = validate_table(candidate, MARTS_SCHEMA, mart, suite)
+        report = reports.record(AUDIT_CHECK, MARTS_SCHEMA, mart, suite.name, result)
         if result.errors:
             names = ", ".join(f.name for f in result.errors)
-            log.error(f"{MARTS_SCHEMA}.{mart} failed on the copy to publish: {names}")
+            log.error(
+                f"{MARTS_SCHEMA}.{mart} failed on the copy to publish: {names} (report: {report})"
+            )
         outcomes.append(SuiteOutcome(mart, result.success, result.evaluated))
     return outcomes
 

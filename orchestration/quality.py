@@ -4,11 +4,12 @@ dbt reads it) and every mart (before publication).
 A failed suite stops the run before anything downstream of it: a failed mart suite before
 `published_marts`, so BI keeps the last good version; a failed raw contract before dbt.
 
-Each expectation has a severity (data_quality.validate.severity_of): a failed "error"
+Each expectation has a severity (data_quality.results.severity_of): a failed "error"
 expectation fails the check, which blocks publication; failed "warn" expectations alone leave
 the check passed, listed in its metadata (`warnings`, `expectations_warned`) and logged as
-warnings. Every run writes an HTML report (and GX's Data Docs page for the run) under
-`$SHARESIGNAL_HOME/quality/data_docs/`, linked from the check's metadata.
+warnings. Every run writes a report listing every expectation under
+`$SHARESIGNAL_HOME/quality/runs/<run id>/` (data_quality.runs), linked from the check's
+metadata by its URL on the pages server, as is the index of all runs.
 """
 
 from pathlib import Path
@@ -24,8 +25,15 @@ from dagster import (
 )
 from great_expectations import ExpectationSuite
 
-from data_quality import MART_SUITES, FailedExpectation, SuiteResult, validate_table
+from data_quality import (
+    MART_SUITES,
+    ExpectationOutcome,
+    RunReports,
+    SuiteResult,
+    validate_table,
+)
 from data_quality.raw_suites import LOAD_LOG, LOAD_LOG_SUITES, RAW_SCHEMA, RAW_SUITES
+from data_quality.runs import index_path
 from sharesignal.config import load_settings
 from sharesignal.crash import crash_point
 from sharesignal.ingest.formats import tables_of
@@ -39,24 +47,43 @@ def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
 
-def failures_table(failed: list[FailedExpectation]) -> str:
+def failures_table(failed: list[ExpectationOutcome]) -> str:
     lines = [
         "| severity | expectation | column | unexpected | sample | offending rows |",
         "|---|---|---|---:|---|---|",
     ]
     lines += [
         f"| {f.severity} | {f.expectation} | {_cell(f.column or '')} | {f.unexpected_count} "
-        f"| {_cell(f.sample[:5])} | {_cell(f.rows[:5] or f.error or '')} |"
+        f"| {_cell(_sample(f))} | {_cell(f.rows[:5] or f.error or '')} |"
         for f in failed
     ]
     return "\n".join(lines)
 
 
-def _names(failed: list[FailedExpectation]) -> str:
+def _sample(f: ExpectationOutcome) -> object:
+    if f.withheld and not f.sample:
+        return f"values of {', '.join(f.withheld)} withheld (raw data)"
+    return f.sample[:5]
+
+
+def _names(failed: list[ExpectationOutcome]) -> str:
     return ", ".join(f.name for f in failed)
 
 
-def check_result(table: str, result: SuiteResult) -> AssetCheckResult:
+def report_links(report: Path) -> dict[str, MetadataValue]:
+    """A report as a file and as its page on the pages server (browsers refuse to open
+    file:// links from the Dagster UI), and the index of every run."""
+    settings = load_settings()
+    return {
+        "report": MetadataValue.path(str(report)),
+        "report_url": MetadataValue.url(settings.page_url(report)),
+        "all_quality_reports": MetadataValue.url(
+            settings.page_url(index_path(settings.quality_dir))
+        ),
+    }
+
+
+def check_result(table: str, result: SuiteResult, report: Path | None = None) -> AssetCheckResult:
     """Passed unless an error-severity expectation failed; warnings ride along in metadata."""
     metadata: dict[str, object] = {
         "expectations_evaluated": result.evaluated,
@@ -65,9 +92,8 @@ def check_result(table: str, result: SuiteResult) -> AssetCheckResult:
         "failures": MetadataValue.md(failures_table(result.errors)),
         "warnings": MetadataValue.md(failures_table(result.warnings)),
     }
-    if result.report_path is not None:
-        metadata["report"] = MetadataValue.path(str(result.report_path))
-        metadata["report_url"] = MetadataValue.url(result.report_path.as_uri())
+    if report is not None:
+        metadata.update(report_links(report))
     return AssetCheckResult(
         passed=result.success,
         severity=AssetCheckSeverity.ERROR,
@@ -91,19 +117,16 @@ def build_suite_check(
     )
     def check(context: AssetCheckExecutionContext, warehouse: Warehouse) -> AssetCheckResult:
         crash_point(f"audit:{suite.name}")
-        result = validate_table(
-            Path(warehouse.path),
-            schema,
-            table,
-            suite,
-            report_dir=load_settings().quality_dir / "data_docs",
+        result = validate_table(Path(warehouse.path), schema, table, suite)
+        report = RunReports(load_settings().quality_dir, context.run.run_id).record(
+            name, schema, table, suite.name, result
         )
         label = f"{schema}.{table} ({suite.name})"
         if result.errors:
             context.log.error(f"{label} failed: {_names(result.errors)}")
         if result.warnings:
             context.log.warning(f"{label} warnings: {_names(result.warnings)}")
-        return check_result(label, result)
+        return check_result(label, result, report)
 
     return check
 

@@ -16,9 +16,8 @@ from data_quality import (
     MART_SUITES,
     SEVERITIES,
     WARN,
-    FailedExpectation,
+    ExpectationOutcome,
     SuiteResult,
-    report,
     severity_of,
     validate_table,
 )
@@ -513,7 +512,7 @@ def _validate(path: Path, table: str) -> SuiteResult:
     return validate_table(path, "marts", table, MART_SUITES[table])
 
 
-def _only_failure(result: SuiteResult) -> FailedExpectation:
+def _only_failure(result: SuiteResult) -> ExpectationOutcome:
     assert not result.success
     assert len(result.failed) == 1, result.failed
     return result.failed[0]
@@ -1150,50 +1149,21 @@ def test_failed_query_expectation_reports_offending_rows(tmp_path: Path) -> None
     assert failure.rows == [{"opportunity_id": "o1"}]
 
 
-def test_report_is_written_and_names_the_failed_expectation(tmp_path: Path) -> None:
-    path = _warehouse(tmp_path, "update marts.dim_accounts set trust_tier = 'vip'")
-    reports = tmp_path / "quality" / "data_docs"
-
-    result = validate_table(path, "marts", "dim_accounts", MART_SUITES["dim_accounts"], reports)
-
-    assert result.report_path is not None
-    assert result.report_path.is_relative_to(reports / "marts.dim_accounts")
-    page = result.report_path.read_text()
-    assert "FAILED" in page
-    assert "expect_column_values_to_be_in_set" in page
-    assert "trust_tier" in page
-    assert "vip" in page
-    # GX's own rendering of the run sits beside it.
-    assert (result.report_path.parent / "data_docs.html").stat().st_size > 0
-
-
-def test_reports_keep_only_the_newest_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(report, "KEEP_RUNS", 2)
-    path = _warehouse(tmp_path)
-    reports = tmp_path / "reports"
-
-    paths = [
-        validate_table(
-            path, "marts", "dim_content", MART_SUITES["dim_content"], reports
-        ).report_path
-        for _ in range(3)
-    ]
-
-    assert sorted(p.name for p in (reports / "marts.dim_content").iterdir()) == sorted(
-        p.parent.name for p in paths[1:] if p is not None
-    )
-
-
 def test_check_passes_with_warnings_and_fails_on_errors() -> None:
-    warning = FailedExpectation(
-        "expect_table_row_count_to_be_between", None, None, [0], severity=WARN
+    passed = ExpectationOutcome("expect_column_values_to_not_be_null", "share_id", passed=True)
+    warning = ExpectationOutcome(
+        "expect_table_row_count_to_be_between", None, passed=False, severity=WARN, sample=[0]
     )
-    error = FailedExpectation("expect_column_values_to_be_unique", "share_id", 2, ["x:1", "x:1"])
+    error = ExpectationOutcome(
+        "expect_column_values_to_be_unique",
+        "share_id",
+        passed=False,
+        unexpected_count=2,
+        sample=["x:1", "x:1"],
+    )
 
-    warned = check_result("fct_shares", SuiteResult(success=True, evaluated=3, failed=[warning]))
-    failed = check_result(
-        "fct_shares", SuiteResult(success=False, evaluated=3, failed=[warning, error])
-    )
+    warned = check_result("fct_shares", SuiteResult([passed, passed, warning]))
+    failed = check_result("fct_shares", SuiteResult([passed, warning, error]))
 
     assert warned.passed
     assert warned.metadata["expectations_warned"].value == 1

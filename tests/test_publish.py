@@ -595,6 +595,9 @@ def test_a_writer_between_the_gates_and_the_copy_cannot_publish_unaudited_rows(
     assert published_rows(published, "fct_shares") == before
     failure = result.failure_data_for_node("serving__published_marts").error.to_string()
     assert "GateFailed: failed on the copy to publish: fct_shares" in failure
+    # The audit's report of that run names the duplicate the gates never saw.
+    report = home / "quality" / "runs" / result.run_id / "publish_audit.fct_shares.html"
+    assert "marts.fct_shares: suite fct_shares failed" in report.read_text()
     holder = (home / "writer.lock").read_text()
     assert holder.startswith(f"publish (run {result.run_id})")
 
