@@ -140,3 +140,21 @@ def test_the_report_shows_every_chart_with_its_numbers(browser, served):
     drawn = page.locator("section.chart figure svg").count()
     assert drawn >= len(CHARTS) - 1  # the two-day world has no opportunities to attribute
     assert_loaded_cleanly(seen)
+
+
+def test_a_quality_report_lists_every_expectation_with_what_it_observed(browser, served):
+    from data_quality import MART_SUITES
+
+    index = visit(browser, served, "quality/", "text=Quality reports")
+    link = index.page.locator("tr:has(td:text-is('marts.fct_shares')) a").first
+    assert_loaded_cleanly(index)
+
+    link.click()
+    index.page.wait_for_selector("h1")
+    report = index.page
+    rows = report.locator("tr:has(td.n)")
+    expectations = len(MART_SUITES["fct_shares"].expectations)
+    assert rows.count() >= expectations
+    observed = [rows.nth(i).locator("td").nth(5).inner_text() for i in range(expectations)]
+    assert all(text.strip() for text in observed), "an expectation without an observed value"
+    assert "passed" in report.locator("h1").inner_text().lower()
