@@ -9,7 +9,7 @@ from pathlib import Path
 from dagster import AssetKey
 
 from orchestration.partitions import PARTITIONS_NOTE
-from sharesignal.config import REPO_ROOT, SOURCES
+from sharesignal.config import DBT_PROJECT_DIR, REPO_ROOT, SOURCES
 from sharesignal.ingest.formats import tables_of
 
 
@@ -118,3 +118,30 @@ def test_no_description_holds_what_markdown_would_take_for_a_tag():
 
     assert {name: found for name, found in tags.items() if found} == {}
     assert "`landing/x/<YYYY-MM-DD>/`" in described["landing/x"]
+
+
+def test_every_singular_dbt_test_is_a_check_of_the_model_it_tests():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    models = {
+        key.path[-1]: key
+        for key in graph.get_all_asset_keys()
+        if key.path[0] in ("staging", "intermediate", "marts", "seeds")
+    }
+    expected = {}
+    for path in sorted((DBT_PROJECT_DIR / "tests").glob("assert_*.sql")):
+        sql = path.read_text()
+        named = re.findall(r"'ref': \{'name': '(\w+)'\}", sql)
+        refs = set(re.findall(r"ref\('(\w+)'\)", sql))
+        # dagster-dbt attaches a test of several models only to the one its meta names.
+        assert named or len(refs) == 1, f"{path.name} reads {sorted(refs)}: name one in its meta"
+        [model] = named or refs
+        expected[path.stem] = models[model]
+    checks = {key.name: key.asset_key for key in graph.asset_check_keys}
+
+    assert {name: checks.get(name) for name in expected} == expected
+    assert expected["assert_share_funnel_counts_every_share_once"] == AssetKey(
+        ["marts", "mart_share_funnel"]
+    )
+    assert len(expected) >= 18
