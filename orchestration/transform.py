@@ -2,13 +2,14 @@
 
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Config, TimeWindow
+from dagster import AssetExecutionContext, AssetKey, Config, Output, TimeWindow
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from pydantic import Field
 
 from sharesignal.config import DBT_PROJECT_DIR, load_settings
@@ -16,6 +17,7 @@ from sharesignal.crash import crash_point
 from sharesignal.writer_lock import writer_lock
 
 from .partitions import daily_partitions, single_run
+from .resources import Warehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is re-parsed on load, so edits to models show at once;
@@ -98,6 +100,28 @@ class DbtBuildConfig(Config):
     )
 
 
+def with_row_counts(
+    events: Iterable[Any], manifest: Mapping[str, Any], warehouse: Warehouse
+) -> Iterator[Any]:
+    """dbt's events, each table it built (models, incremental models, seeds) with its row
+    count as `dagster/row_count`, counted in one read-only connection after dbt has exited.
+    Not dagster-dbt's fetch_row_counts: it reaches DuckDB through dbt's adapter inside this
+    process, which keeps the warehouse open, so the gates after it cannot connect, and it
+    nearly doubled the build's time (docs/performance.md). Views are not counted, as there:
+    counting one runs its query."""
+    with warehouse.connect(read_only=True) as con:
+        for event in events:
+            node = isinstance(event, Output) and manifest["nodes"].get(
+                event.metadata["unique_id"].value
+            )
+            if node and node["config"]["materialized"] in ("table", "incremental", "seed"):
+                [row_count] = con.execute(
+                    f"SELECT count(*) FROM {node['relation_name']}"
+                ).fetchone()
+                event = event.with_metadata({**event.metadata, "dagster/row_count": row_count})
+            yield event
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -105,17 +129,30 @@ class DbtBuildConfig(Config):
     partitions_def=daily_partitions,
     backfill_policy=single_run,
 )
-def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
+def dbt_models(
+    context: AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    config: DbtBuildConfig,
+):
     dbt_dir = load_settings().home / "dbt"
     with writer_lock(f"dbt build (run {context.run.run_id})", context.log):
         target = new_dbt_target(dbt_dir, context.run.run_id)
         # dbt is a subprocess: it inherits this process's environment.
         os.environ.update(dbt_window(context.partition_time_window))
         command = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        events = dbt.cli(command, context=context, target_path=target).stream()
+        invocation = dbt.cli(command, context=context, target_path=target)
+        # The events wait for dbt to exit, which holds the warehouse until then, to get their
+        # row counts; what dbt built before failing is still recorded, then the step fails.
+        events, failure = [], None
         try:
-            for number, event in enumerate(events, start=1):
+            for number, event in enumerate(invocation.stream(), start=1):
                 crash_point(f"dbt:event:{number}")
-                yield event
+                events.append(event)
+        except DagsterDbtCliRuntimeError as error:
+            failure = error
         finally:
             keep_partial_parse(target, dbt_dir)
+        yield from with_row_counts(events, invocation.manifest, warehouse)
+        if failure:
+            raise failure
