@@ -1,15 +1,21 @@
 """dbt models as Dagster assets: staging → intermediate → marts, with dbt tests as checks."""
 
 import os
+import re
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from dagster import AssetExecutionContext, AssetKey, Config, Output, TimeWindow
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
-from dagster_dbt.errors import DagsterDbtCliRuntimeError
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from pydantic import Field
 
 from sharesignal.config import DBT_PROJECT_DIR, load_settings
@@ -17,7 +23,6 @@ from sharesignal.crash import crash_point
 from sharesignal.writer_lock import writer_lock
 
 from .partitions import daily_partitions, single_run
-from .resources import Warehouse
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` the manifest is re-parsed on load, so edits to models show at once;
@@ -100,25 +105,35 @@ class DbtBuildConfig(Config):
     )
 
 
-def with_row_counts(
-    events: Iterable[Any], manifest: Mapping[str, Any], warehouse: Warehouse
-) -> Iterator[Any]:
-    """dbt's events, each table it built (models, incremental models, seeds) with its row
-    count as `dagster/row_count`, counted in one read-only connection after dbt has exited.
-    Not dagster-dbt's fetch_row_counts: it reaches DuckDB through dbt's adapter inside this
-    process, which keeps the warehouse open, so the gates after it cannot connect, and it
-    nearly doubled the build's time (docs/performance.md). Views are not counted, as there:
-    counting one runs its query."""
-    with warehouse.connect(read_only=True) as con:
-        for event in events:
-            node = isinstance(event, Output) and manifest["nodes"].get(
-                event.metadata["unique_id"].value
-            )
-            if node and node["config"]["materialized"] in ("table", "incremental", "seed"):
-                [row_count] = con.execute(
-                    f"SELECT count(*) FROM {node['relation_name']}"
-                ).fetchone()
-                event = event.with_metadata({**event.metadata, "dagster/row_count": row_count})
+# The line dbt's log holds for each table it built (macro log_row_count, a post-hook).
+ROW_COUNT = re.compile(r"^row count of \S+: (?P<rows>\d+)$")
+
+
+def dbt_events(invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The Dagster events of a dbt command as dbt runs (what DbtCliInvocation.stream()
+    yields), each table's materialization with its row count (`dagster/row_count`) from
+    the post-hook's line before it. Counted by dbt, because dagster-dbt's fetch_row_counts
+    reaches DuckDB through dbt's adapter inside this process: it holds the Dagster events
+    back until dbt exits, keeps the warehouse open, so the gates after it cannot connect,
+    and nearly doubled the build's time (docs/performance.md). Views are not counted, as
+    there: counting one runs its query."""
+    row_counts: dict[str, int] = {}
+    for message in invocation.stream_raw_events():
+        info, data = message.raw_event["info"], message.raw_event["data"]
+        if info["name"] == "JinjaLogInfo" and (found := ROW_COUNT.match(info["msg"])):
+            row_counts[data["node_info"]["unique_id"]] = int(found["rows"])
+            continue
+        for event in message.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=invocation.context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        ):
+            if isinstance(event, Output) and (
+                (rows := row_counts.pop(event.metadata["unique_id"].value, None)) is not None
+            ):
+                event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
             yield event
 
 
@@ -129,12 +144,7 @@ def with_row_counts(
     partitions_def=daily_partitions,
     backfill_policy=single_run,
 )
-def dbt_models(
-    context: AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: Warehouse,
-    config: DbtBuildConfig,
-):
+def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtBuildConfig):
     dbt_dir = load_settings().home / "dbt"
     with writer_lock(f"dbt build (run {context.run.run_id})", context.log):
         target = new_dbt_target(dbt_dir, context.run.run_id)
@@ -142,17 +152,9 @@ def dbt_models(
         os.environ.update(dbt_window(context.partition_time_window))
         command = ["build", "--full-refresh"] if config.full_refresh else ["build"]
         invocation = dbt.cli(command, context=context, target_path=target)
-        # The events wait for dbt to exit, which holds the warehouse until then, to get their
-        # row counts; what dbt built before failing is still recorded, then the step fails.
-        events, failure = [], None
         try:
-            for number, event in enumerate(invocation.stream(), start=1):
+            for number, event in enumerate(dbt_events(invocation), start=1):
                 crash_point(f"dbt:event:{number}")
-                events.append(event)
-        except DagsterDbtCliRuntimeError as error:
-            failure = error
+                yield event
         finally:
             keep_partial_parse(target, dbt_dir)
-        yield from with_row_counts(events, invocation.manifest, warehouse)
-        if failure:
-            raise failure

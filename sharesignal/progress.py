@@ -208,10 +208,12 @@ class DbtLines(io.TextIOBase):
     """Stands in for sys.stdout during a run. dagster-dbt copies every line of dbt's log
     there: this keeps dbt's result lines ("12 of 284 OK created sql table model ... [OK in
     0.31s]"), its summary and anything else, indented under the dbt stage, and drops the
-    START line dbt writes before each node, which only doubles them."""
+    START line dbt writes before each node and the lines matching `hidden` (the row counts
+    the Dagster asset reads), which only double them."""
 
-    def __init__(self, out: TextIO):
+    def __init__(self, out: TextIO, hidden: re.Pattern | None = None):
         self.out = out
+        self.hidden = hidden
         self.colours = out.isatty()
         self.pending = ""
 
@@ -222,7 +224,8 @@ class DbtLines(io.TextIOBase):
         *lines, self.pending = (self.pending + text).split("\n")
         for line in lines:
             plain = ANSI.sub("", line)
-            if plain.strip() and not DBT_START.match(plain):
+            shown = not (self.hidden and self.hidden.match(plain))
+            if plain.strip() and shown and not DBT_START.match(plain):
                 self.out.write(DBT_INDENT + (line if self.colours else plain) + "\n")
         return len(text)
 
@@ -233,10 +236,12 @@ class DbtLines(io.TextIOBase):
 @contextmanager
 def shown(instance: DagsterInstance, run_id: str, clock: Clock) -> Iterator[Progress]:
     """Tell the progress of the run `run_id` (not yet created) while in this block."""
+    from orchestration.transform import ROW_COUNT
+
     progress = Progress(clock, stage_names())
     instance.add_event_listener(run_id, progress)
     stdout = sys.stdout
-    sys.stdout = DbtLines(clock.out)
+    sys.stdout = DbtLines(clock.out, hidden=ROW_COUNT)
     try:
         yield progress
     finally:
