@@ -24,7 +24,7 @@ from sharesignal.ingest.formats import tables_of
 from sharesignal.ingest.landing import undated_entries
 from sharesignal.writer_lock import writer_lock
 
-from .partitions import daily_partitions, single_run
+from .partitions import PARTITIONS_NOTE, daily_partitions, single_run
 from .resources import Warehouse
 
 SOURCE_DESCRIPTIONS = {
@@ -39,10 +39,14 @@ SOURCE_DESCRIPTIONS = {
 
 
 def landing_spec(source: str) -> AssetSpec:
+    # In code spans, since Markdown (the UI renders descriptions as Markdown) takes
+    # `<YYYY-MM-DD>` for an HTML tag and drops it.
     return AssetSpec(
         key=AssetKey(["landing", source]),
-        description=f"Export files as delivered, in landing/{source}/<YYYY-MM-DD>/. "
-        + SOURCE_DESCRIPTIONS[source],
+        description=f"Export files as delivered, in `landing/{source}/<YYYY-MM-DD>/`. "
+        + SOURCE_DESCRIPTIONS[source]
+        + " "
+        + PARTITIONS_NOTE,
         group_name="landing",
         kinds={"file"},
         partitions_def=daily_partitions,
@@ -73,7 +77,7 @@ def build_ingest_asset(source: str) -> AssetsDefinition:
                 deps=[landing_spec(source)],
                 description=f"raw.{table} in warehouse.duckdb: the {source} export records as "
                 "delivered, each with its file, line and load id. Bad lines and files go to "
-                "raw._rejects with a reason; raw._load_log balances every file.",
+                "raw._rejects with a reason; raw._load_log balances every file. " + PARTITIONS_NOTE,
                 group_name="raw",
                 kinds={"duckdb"},
             )

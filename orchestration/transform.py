@@ -1,14 +1,21 @@
 """dbt models as Dagster assets: staging → intermediate → marts, with dbt tests as checks."""
 
 import os
+import re
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from dagster import AssetExecutionContext, AssetKey, Config, TimeWindow
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster import AssetExecutionContext, AssetKey, Config, Output, TimeWindow
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DbtCliInvocation,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
 from pydantic import Field
 
 from sharesignal.config import DBT_PROJECT_DIR, load_settings
@@ -98,6 +105,38 @@ class DbtBuildConfig(Config):
     )
 
 
+# The line dbt's log holds for each table it built (macro log_row_count, a post-hook).
+ROW_COUNT = re.compile(r"^row count of \S+: (?P<rows>\d+)$")
+
+
+def dbt_events(invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The Dagster events of a dbt command as dbt runs (what DbtCliInvocation.stream()
+    yields), each table's materialization with its row count (`dagster/row_count`) from
+    the post-hook's line before it. Counted by dbt, because dagster-dbt's fetch_row_counts
+    reaches DuckDB through dbt's adapter inside this process: it holds the Dagster events
+    back until dbt exits, keeps the warehouse open, so the gates after it cannot connect,
+    and nearly doubled the build's time (docs/performance.md). Views are not counted, as
+    there: counting one runs its query."""
+    row_counts: dict[str, int] = {}
+    for message in invocation.stream_raw_events():
+        info, data = message.raw_event["info"], message.raw_event["data"]
+        if info["name"] == "JinjaLogInfo" and (found := ROW_COUNT.match(info["msg"])):
+            row_counts[data["node_info"]["unique_id"]] = int(found["rows"])
+            continue
+        for event in message.to_default_asset_events(
+            manifest=invocation.manifest,
+            dagster_dbt_translator=invocation.dagster_dbt_translator,
+            context=invocation.context,
+            target_path=invocation.target_path,
+            project=invocation.project,
+        ):
+            if isinstance(event, Output) and (
+                (rows := row_counts.pop(event.metadata["unique_id"].value, None)) is not None
+            ):
+                event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+            yield event
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -112,9 +151,9 @@ def dbt_models(context: AssetExecutionContext, dbt: DbtCliResource, config: DbtB
         # dbt is a subprocess: it inherits this process's environment.
         os.environ.update(dbt_window(context.partition_time_window))
         command = ["build", "--full-refresh"] if config.full_refresh else ["build"]
-        events = dbt.cli(command, context=context, target_path=target).stream()
+        invocation = dbt.cli(command, context=context, target_path=target)
         try:
-            for number, event in enumerate(events, start=1):
+            for number, event in enumerate(dbt_events(invocation), start=1):
                 crash_point(f"dbt:event:{number}")
                 yield event
         finally:

@@ -244,24 +244,36 @@ def backfill_command(start: date, end: date, full_refresh: bool = False) -> int:
 
 def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None) -> int:
     """Run a job of the code location in this process, recorded in the Dagster instance the
-    UI shows; print its checks, naming every failed expectation."""
+    UI shows, telling each stage as it starts and ends (sharesignal.progress); print its
+    checks, naming every failed expectation, and the total time."""
+    import uuid
     import warnings
 
     from dagster import BetaWarning, DagsterInstance
 
+    from sharesignal import progress
+
+    clock = progress.Clock()
     # Beta flags on backfill policies are our informed choice; the warning is noise here.
     warnings.filterwarnings("ignore", category=BetaWarning)
     prepare_dagster_home()
 
+    clock.say("loading the pipeline (Dagster, the dbt manifest, Great Expectations) ...")
     from orchestration.definitions import defs
 
     job = defs.resolve_job_def(name)
-    with DagsterInstance.get() as instance:
+    clock.say(f"loaded in {progress.duration(clock.elapsed())}; {name}: {scope}")
+    # Known before the run exists, so that the progress listens to it from its first event.
+    run_id = str(uuid.uuid4())
+    with DagsterInstance.get() as instance, progress.shown(instance, run_id, clock):
         result = job.execute_in_process(
             instance=instance,
+            run_id=run_id,
             tags=tags,
+            # What the console log would say, the progress says in fewer lines; the whole
+            # log is in the UI.
             run_config={
-                "loggers": {"console": {"config": {"log_level": "INFO"}}},
+                "loggers": {"console": {"config": {"log_level": "CRITICAL"}}},
                 "ops": ops or {},
             },
             raise_on_error=False,
@@ -272,6 +284,7 @@ def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None
     print(f"checks: {len(checks) - len(failed)} passed, {len(failed)} failed")
     for c in failed:
         print(f"  FAILED {c.asset_key.to_user_string()} {c.check_name}: {c.description or ''}")
+    clock.say(f"total {progress.duration(clock.elapsed())}")
     if not result.success:
         print("the run failed: nothing new was published (see the Dagster UI: make ui)")
         return 1

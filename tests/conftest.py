@@ -13,7 +13,8 @@ FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
 def published_home(tmp_path_factory) -> Path:
     """Two export dates generated and backfilled through the whole pipeline in one run,
     into a temporary home. Shared by every module: read it, never change it (a test that
-    writes works on `helpers.copy_home`)."""
+    writes works on `helpers.copy_home`). What the backfill printed is in `backfill.stdout`
+    there."""
     home = tmp_path_factory.mktemp("home")
     generated = run_sharesignal(
         home,
@@ -33,6 +34,7 @@ def published_home(tmp_path_factory) -> Path:
         home, "backfill", "--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()
     )
     assert run.returncode == 0, run.stdout + run.stderr
+    (home / "backfill.stdout").write_text(run.stdout)
     return home
 
 

@@ -2,13 +2,17 @@
 
 import json
 import os
-from datetime import datetime, timedelta
+import subprocess
+import sys
+from datetime import date, datetime, timedelta
 
+import duckdb
 import pytest
 from dagster import AssetKey, build_schedule_context, build_sensor_context
 
 from orchestration.definitions import defs
 from orchestration.sensors import landing_sensor
+from sharesignal.ingest import ingest_partition
 
 DAY = "2026-10-03"
 
@@ -27,6 +31,17 @@ def deliver(landing, source: str, day: str, name: str, text: str) -> None:
 
 def tick(cursor: str | None = None):
     return landing_sensor.evaluate_tick(build_sensor_context(cursor=cursor, definitions=defs))
+
+
+def load(landing, *folders: tuple[str, str]) -> None:
+    """Ingest these `(source, day)` folders into the home's warehouse, as `make demo` does."""
+    with duckdb.connect(str(landing.parent / "warehouse.duckdb")) as con:
+        for source, day in folders:
+            ingest_partition(con, source, date.fromisoformat(day), landing, load_id="demo")
+
+
+def changed(result) -> dict[str, str]:
+    return {r.partition_key: r.tags["sharesignal/changed_sources"] for r in result.run_requests}
 
 
 def test_new_files_request_their_partition_with_the_changed_sources(landing):
@@ -113,6 +128,70 @@ def test_an_unfinished_file_triggers_no_run_until_renamed(landing):
     [request] = tick().run_requests
 
     assert request.partition_key == DAY
+
+
+LATER = "2026-10-04"
+
+
+def test_turned_on_after_a_backfill_it_runs_only_what_was_not_loaded_as_it_is(landing):
+    deliver(landing, "x", DAY, "posts-0001.jsonl", '{"data": []}\n')
+    deliver(landing, "clicks", DAY, "clicks-0001.jsonl", "{}\n")
+    deliver(landing, "x", LATER, "posts-0001.jsonl", '{"data": []}\n')
+    deliver(landing, "mastodon", LATER, "statuses-0001.json", "[]\n")
+    load(landing, ("x", DAY), ("clicks", DAY), ("x", LATER), ("mastodon", LATER))
+    # Since that load: a new file for a loaded date, a file replaced by another of the same
+    # name, size and (below) modification time, a folder emptied, and a new date.
+    deliver(landing, "clicks", DAY, "clicks-0002.jsonl", "{}\n")
+    replaced = landing / "x" / LATER / "posts-0001.jsonl"
+    stat = replaced.stat()
+    replaced.write_text('{"data": {}}\n')
+    os.utime(replaced, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    (landing / "mastodon" / LATER / "statuses-0001.json").unlink()
+    deliver(landing, "crm", "2026-10-05", "Lead.csv", "Id\n")
+
+    result = tick()
+
+    assert changed(result) == {DAY: "clicks", LATER: "mastodon,x", "2026-10-05": "crm"}
+    assert not tick(result.cursor).run_requests
+
+
+def test_turned_on_after_a_backfill_with_nothing_new_it_runs_nothing(landing):
+    deliver(landing, "x", DAY, "posts-0001.jsonl", '{"data": []}\n')
+    deliver(landing, "crm", DAY, "Lead.csv", "Id\n")
+    load(landing, ("x", DAY), ("crm", DAY))
+
+    result = tick()
+
+    assert not result.run_requests
+    # The loaded state is its cursor: a file delivered later runs.
+    deliver(landing, "crm", DAY, "Opportunity.csv", "Id\n")
+    assert changed(tick(result.cursor)) == {DAY: "crm"}
+
+
+def test_first_evaluation_waits_while_a_run_writes_the_warehouse(landing):
+    deliver(landing, "x", DAY, "posts-0001.jsonl", '{"data": []}\n')
+    load(landing, ("x", DAY))
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+            "sys.stdin.read()",
+            str(landing.parent / "warehouse.duckdb"),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "open\n"
+        result = tick()
+    finally:
+        holder.communicate("")
+
+    assert not result.run_requests and result.cursor is None
+    assert "writes" in result.skip_message
+    assert not tick().run_requests
 
 
 def test_the_daily_schedule_runs_the_previous_day():

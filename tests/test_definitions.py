@@ -1,13 +1,15 @@
 """The Dagster code location loads, and its lineage has every layer of the design."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 from dagster import AssetKey
 
-from sharesignal.config import REPO_ROOT, SOURCES
+from orchestration.partitions import PARTITIONS_NOTE
+from sharesignal.config import DBT_PROJECT_DIR, REPO_ROOT, SOURCES
 from sharesignal.ingest.formats import tables_of
 
 
@@ -75,3 +77,71 @@ def test_the_published_marts_have_a_clock_freshness_check_and_its_sensor():
     }
     assert any("freshness" in name for name in checks), checks
     assert defs.resolve_sensor_def("publication_freshness_sensor") is not None
+
+
+# An HTML tag as Markdown sees one: the UI renders descriptions as Markdown and drops it.
+HTML_TAG = re.compile(r"<[A-Za-z/!][^>]*>")
+
+
+def outside_code(text: str | None) -> str:
+    """`text` without its code blocks and code spans, where Markdown shows `<...>` as is."""
+    return re.sub(r"`[^`]*`", "", re.sub(r"```.*?```", "", text or "", flags=re.DOTALL))
+
+
+def test_landing_descriptions_show_their_paths():
+    from orchestration.definitions import defs
+
+    specs = {spec.key: spec for spec in defs.resolve_all_asset_specs()}
+    for source in SOURCES:
+        description = specs[AssetKey(["landing", source])].description
+        assert f"`landing/{source}/<YYYY-MM-DD>/`" in description
+        assert PARTITIONS_NOTE in description
+        assert PARTITIONS_NOTE in specs[AssetKey(["raw", tables_of(source)[0]])].description
+
+
+def test_no_description_holds_what_markdown_would_take_for_a_tag():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    described = {}
+    for spec in defs.resolve_all_asset_specs():
+        described[spec.key.to_user_string()] = spec.description
+        schema = spec.metadata.get("dagster/column_schema")
+        for column in schema.columns if schema else []:
+            described[f"{spec.key.to_user_string()}.{column.name}"] = column.description
+    for key in graph.asset_check_keys:
+        described[f"check {key.to_user_string()}"] = graph.get_check_spec(key).description
+    for definition in [*defs.sensors, *defs.schedules, *defs.jobs]:
+        described[definition.name] = definition.description
+
+    tags = {name: HTML_TAG.findall(outside_code(text)) for name, text in described.items()}
+
+    assert {name: found for name, found in tags.items() if found} == {}
+    assert "`landing/x/<YYYY-MM-DD>/`" in described["landing/x"]
+
+
+def test_every_singular_dbt_test_is_a_check_of_the_model_it_tests():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    models = {
+        key.path[-1]: key
+        for key in graph.get_all_asset_keys()
+        if key.path[0] in ("staging", "intermediate", "marts", "seeds")
+    }
+    expected = {}
+    for path in sorted((DBT_PROJECT_DIR / "tests").glob("assert_*.sql")):
+        sql = path.read_text()
+        named = re.findall(r"'ref': \{'name': '(\w+)'\}", sql)
+        refs = set(re.findall(r"ref\('(\w+)'\)", sql))
+        # dagster-dbt attaches a test of several models only to the one its meta names.
+        assert named or len(refs) == 1, f"{path.name} reads {sorted(refs)}: name one in its meta"
+        [model] = named or refs
+        expected[path.stem] = models[model]
+    checks = {key.name: key.asset_key for key in graph.asset_check_keys}
+
+    assert {name: checks.get(name) for name in expected} == expected
+    assert expected["assert_share_funnel_counts_every_share_once"] == AssetKey(
+        ["marts", "mart_share_funnel"]
+    )
+    assert len(expected) >= 18

@@ -123,3 +123,36 @@ def test_the_version_dagster_dbt_asks_for_is_answered_without_dbt_or_the_network
     assert Path(executable).name == "sharesignal-dbt"
     assert f"installed: {version('dbt-core')}" in answer
     assert "dbt imported: False" in answer
+
+
+def test_every_table_dbt_builds_records_its_row_count(published_home, monkeypatch):
+    """In the Dagster instance of the shared backfill: each table, incremental model and seed
+    has the row count the warehouse holds (views have none: counting one runs its query)."""
+    import duckdb
+    from dagster import DagsterInstance
+
+    from orchestration.transform import SharesignalTranslator, dbt_project
+
+    manifest = json.loads(Path(dbt_project.manifest_path).read_text())
+    translator = SharesignalTranslator()
+    monkeypatch.setenv("DAGSTER_HOME", str(published_home / "dagster"))
+    recorded, held = {}, {}
+    with (
+        DagsterInstance.get() as instance,
+        duckdb.connect(str(published_home / "warehouse.duckdb"), read_only=True) as con,
+    ):
+        for node in manifest["nodes"].values():
+            if node["resource_type"] not in ("model", "seed"):
+                continue
+            key = translator.get_asset_key(node)
+            event = instance.get_latest_materialization_event(key)
+            metadata = event.asset_materialization.metadata
+            recorded[node["name"]] = getattr(metadata.get("dagster/row_count"), "value", None)
+            if node["config"]["materialized"] != "view":
+                held[node["name"]] = con.execute(
+                    f"SELECT count(*) FROM {node['relation_name']}"
+                ).fetchone()[0]
+
+    assert {name: recorded[name] for name in held} == held
+    assert {name for name, rows in recorded.items() if rows is None} == recorded.keys() - held
+    assert held["fct_shares"] > 0 and held["trust_scorecard"] > 0

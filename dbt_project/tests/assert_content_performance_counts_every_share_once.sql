@@ -1,6 +1,11 @@
 -- A returned row means mart_content_performance counts a different number of shares (or
 -- trust weight, or earned shares) than fct_shares holds for catalog content: a share was lost
 -- or counted twice.
+--
+-- In Dagster a check of mart_content_performance: dagster-dbt attaches a test that reads
+-- several models (here fct_shares, int_shares_traced too) only to the one its meta names.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_content_performance'}}}) }}
+
 with
 
 facts as (

@@ -1,6 +1,11 @@
 -- A returned row means mart_share_funnel does not hold every share of fct_shares exactly once
 -- (each share is in one platform x campaign x content x day row), or a grain appears twice
 -- (content_id NULL included): shares were lost or counted twice.
+--
+-- In Dagster a check of mart_share_funnel: dagster-dbt attaches a test that reads
+-- several models (here fct_shares too) only to the one its meta names.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_share_funnel'}}}) }}
+
 with
 
 totals as (

@@ -1,5 +1,10 @@
 -- A returned row means the won revenue in mart_content_performance differs from the amount of
 -- the won opportunities attributed to content: revenue was lost or counted twice.
+--
+-- In Dagster a check of mart_content_performance: dagster-dbt attaches a test that reads
+-- several models (here int_opportunities_attributed too) only to the one its meta names.
+{{ config(meta={'dagster': {'ref': {'name': 'mart_content_performance'}}}) }}
+
 with
 
 opportunities as (

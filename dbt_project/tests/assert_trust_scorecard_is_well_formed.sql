@@ -1,7 +1,6 @@
--- A returned row means the trust seeds cannot be applied as written: the scorecard has not
--- exactly one intercept (without one, every score would be NULL), two bins of a signal
--- overlap (an account would add both), or the tiers' cuts fall as their rank rises (two
--- tiers would hold one score).
+-- A returned row means the trust scorecard (seed trust_scorecard) cannot be applied as
+-- written: it has not exactly one intercept (without one, every score would be NULL), or two
+-- bins of a signal overlap (an account would add both).
 with
 
 scorecard as (
@@ -19,12 +18,6 @@ bins as (
         ) as bin
     from scorecard
     where signal <> 'intercept'
-
-),
-
-tiers as (
-
-    select * from {{ ref('trust_tiers') }}
 
 ),
 
@@ -47,20 +40,8 @@ overlapping_bins as (
         and (a.lower_bound is null or b.upper_bound is null or a.lower_bound < b.upper_bound)
         and (b.lower_bound is null or a.upper_bound is null or b.lower_bound < a.upper_bound)
 
-),
-
-falling_cuts as (
-
-    select 'tier ' || higher.tier || ' starts below ' || lower.tier as problem
-    from tiers as lower
-    inner join tiers as higher
-        on higher.tier_rank > lower.tier_rank
-        and higher.min_trust_score < lower.min_trust_score
-
 )
 
 select * from intercepts
 union all
 select * from overlapping_bins
-union all
-select * from falling_cuts
