@@ -249,7 +249,7 @@ def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None
     import uuid
     import warnings
 
-    from dagster import BetaWarning, DagsterInstance
+    from dagster import AssetKey, BetaWarning, DagsterInstance
 
     from sharesignal import progress
 
@@ -286,7 +286,12 @@ def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None
         print(f"  FAILED {c.asset_key.to_user_string()} {c.check_name}: {c.description or ''}")
     clock.say(f"total {progress.duration(clock.elapsed())}")
     if not result.success:
-        print("the run failed: nothing new was published (see the Dagster UI: make ui)")
+        materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+        if AssetKey(["serving", "published_marts"]) in materialized:
+            print("the run failed after publishing: the marts are published, the results report")
+            print("is not (see the Dagster UI: make ui; `sharesignal report` writes it again)")
+        else:
+            print("the run failed: nothing new was published (see the Dagster UI: make ui)")
         return 1
     return summary_command()
 
@@ -310,6 +315,7 @@ def report_command() -> int:
 
 def summary_command() -> int:
     from sharesignal import serving
+    from sharesignal.pages import page_links
 
     settings = load_settings()
     if not settings.serving_path.exists():
@@ -329,8 +335,9 @@ def summary_command() -> int:
         con.close()
     print("query them read-only:  duckdb -readonly " + str(settings.serving_path))
     print(f"open the lineage:      make ui   (then {settings.dagster_url})")
-    pages = f"http://{settings.ui_host}:{settings.pages_port}/"
-    print(f"and the pages:         {pages} (report, dbt docs, quality reports)")
+    print("and, while make ui runs, the pages it serves:")
+    for title, url in page_links(settings):
+        print(f"  {title + ':':<44} {url}")
     return 0
 
 

@@ -34,6 +34,7 @@ def stage_names() -> dict[str, str]:
     from orchestration.ingest import ingest_assets
     from orchestration.publish import published_marts
     from orchestration.quality import mart_checks, raw_checks
+    from orchestration.report import results_report
     from orchestration.transform import dbt_models
 
     def op(definition) -> str:
@@ -46,6 +47,7 @@ def stage_names() -> dict[str, str]:
         **{op(c): "mart gates" for c in mart_checks},
         op(published_marts): "publish",
         **{op(c): "publication freshness" for c in freshness_checks},
+        op(results_report): "report",
     }
 
 

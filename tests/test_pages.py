@@ -10,7 +10,7 @@ import pytest
 
 from sharesignal.config import load_settings
 from sharesignal.dbt_docs import NoWarehouse, build_dbt_docs
-from sharesignal.pages import start_pages_server
+from sharesignal.pages import page_links, start_pages_server
 
 
 @pytest.fixture
@@ -110,3 +110,12 @@ def test_dbt_docs_without_a_warehouse_say_to_build_one(tmp_path, monkeypatch):
         build_dbt_docs(load_settings())
 
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_the_backfill_ends_with_the_links_of_the_pages(published_home, monkeypatch):
+    output = (published_home / "backfill.stdout").read_text()
+    monkeypatch.setenv("SHARESIGNAL_HOME", str(published_home))
+    settings = load_settings()
+    for title, url in page_links(settings):
+        assert re.search(rf"^  {re.escape(title)}: +{re.escape(url)}$", output, re.MULTILINE)
+    assert settings.dagster_url in output

@@ -121,7 +121,7 @@ def test_the_backfill_tells_every_stage_with_its_duration_and_a_total(published_
     took = r"done in (\d+\.\ds|\d+m \d\ds)"
 
     stages = [*(f"ingest {source}" for source in SOURCES), "raw gates", "dbt build"]
-    for stage in [*stages, "mart gates", "publish"]:
+    for stage in [*stages, "mart gates", "publish", "report"]:
         assert f"{stage} ..." in lines, stage
         assert any(re.match(f"{stage} {took}", line) for line in lines), stage
     assert re.search(r"ingest x done in .*: \d+ files?, [\d,]+ rows loaded, \d+ rejected", output)

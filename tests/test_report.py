@@ -2,6 +2,7 @@
 (computed again here, with Polars, from whole tables), valid SVG and PNG files, a page that
 needs nothing from outside, the publication it describes named, and swapped in atomically."""
 
+import base64
 import json
 import os
 import re
@@ -557,6 +558,10 @@ def test_a_second_publication_swaps_the_report_in_whole(published_home, tmp_path
     assert metadata["report_file"].path == str(home / "serving" / new_target / "index.html")
     assert metadata["publication"].text == new_id
     main = page.sections["campaign_shares"]
+    # The main chart's picture is in the Markdown itself, so the asset page shows it offline.
+    picture = (home / "serving" / new_target / "charts" / "campaign_shares.svg").read_bytes()
+    image = f"(data:image/svg+xml;base64,{base64.b64encode(picture).decode()})"
+    assert image in metadata["main_chart"].md_str
     assert f"| {' | '.join(main['header'])} |" in metadata["main_chart"].md_str
     for row in main["rows"]:
         assert f"| {' | '.join(row)} |" in metadata["main_chart"].md_str
