@@ -102,9 +102,9 @@ def test_connect_opens_again_when_a_version_is_swapped_in_while_it_opens(
     serving_path, attempts = _two_versions(tmp_path)
     real_connect = duckdb.connect
 
-    def swap_during_first_open(path, read_only=False):
+    def swap_during_first_open(path, read_only=False, **options):
         if not read_only:  # the publication's own writes
-            return real_connect(path, read_only=read_only)
+            return real_connect(path, read_only=read_only, **options)
         attempts.append(path)
         if len(attempts) > 1:
             return real_connect(path, read_only=read_only)
