@@ -15,13 +15,13 @@ from .publish import published_marts
 @asset(
     key=AssetKey(["serving", "results_report"]),
     deps=[published_marts.key],
-    description="serving/report/index.html: six charts of the published marts (raw vs "
+    description="`serving/report/index.html`: six charts of the published marts (raw vs "
     "trust-weighted vs earned shares per campaign, suspected-bot and burst activity over time, "
     "the funnel from shares to won revenue per platform, revenue by attribution model, top "
     "content by earned shares, the trust-tier mix of sharing accounts), each with the numbers "
     "it draws and the mart it reads, rendered offline as SVG and PNG. Written for the "
-    "publication the serving file holds and swapped in atomically (serving/report links to "
-    "serving/reports/<publication id>_<build time>/). docs/report.md.",
+    "publication the serving file holds and swapped in atomically (`serving/report` links to "
+    "`serving/reports/<publication id>_<build time>/`). docs/report.md.",
     group_name="serving",
     kinds={"altair", "html"},
 )
