@@ -182,7 +182,7 @@ def ui_command() -> int:
     import subprocess
 
     from sharesignal.dbt_docs import NoWarehouse, build_dbt_docs
-    from sharesignal.pages import page_links, start_pages_server
+    from sharesignal.pages import page_link_lines, start_pages_server
 
     settings = load_settings()
     prepare_dagster_home()
@@ -193,8 +193,7 @@ def ui_command() -> int:
         print(f"no dbt docs: {missing}")
     server = start_pages_server(settings)
     print(f"Dagster UI:  {settings.dagster_url}  (starting: it answers in about a minute)")
-    for title, url in page_links(settings):
-        print(f"{title + ':':<44} {url}")
+    print("\n".join(page_link_lines(settings)))
     print("stop both with Ctrl-C", flush=True)
     bin_dir = Path(sys.executable).parent
     # dagster-dbt re-parses the dbt project under `dagster dev` and looks for `dbt` on PATH.
@@ -249,7 +248,7 @@ def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None
     import uuid
     import warnings
 
-    from dagster import AssetKey, BetaWarning, DagsterInstance
+    from dagster import BetaWarning, DagsterInstance
 
     from sharesignal import progress
 
@@ -260,6 +259,7 @@ def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None
 
     clock.say("loading the pipeline (Dagster, the dbt manifest, Great Expectations) ...")
     from orchestration.definitions import defs
+    from orchestration.publish import published_marts
 
     job = defs.resolve_job_def(name)
     clock.say(f"loaded in {progress.duration(clock.elapsed())}; {name}: {scope}")
@@ -287,7 +287,7 @@ def run_job(name: str, tags: dict[str, str], scope: str, ops: dict | None = None
     clock.say(f"total {progress.duration(clock.elapsed())}")
     if not result.success:
         materialized = {event.asset_key for event in result.get_asset_materialization_events()}
-        if AssetKey(["serving", "published_marts"]) in materialized:
+        if published_marts.key in materialized:
             print("the run failed after publishing: the marts are published, the results report")
             print("is not (see the Dagster UI: make ui; `sharesignal report` writes it again)")
         else:
@@ -315,7 +315,7 @@ def report_command() -> int:
 
 def summary_command() -> int:
     from sharesignal import serving
-    from sharesignal.pages import page_links
+    from sharesignal.pages import page_link_lines
 
     settings = load_settings()
     if not settings.serving_path.exists():
@@ -336,8 +336,7 @@ def summary_command() -> int:
     print("query them read-only:  duckdb -readonly " + str(settings.serving_path))
     print(f"open the lineage:      make ui   (then {settings.dagster_url})")
     print("and, while make ui runs, the pages it serves:")
-    for title, url in page_links(settings):
-        print(f"  {title + ':':<44} {url}")
+    print("\n".join(page_link_lines(settings, indent="  ")))
     return 0
 
 

@@ -136,6 +136,11 @@ class Settings:
     def dagster_url(self) -> str:
         return f"http://{self.ui_host}:{self.dagster_port}"
 
+    @property
+    def pages_url(self) -> str:
+        """The pages server's root."""
+        return f"http://{self.ui_host}:{self.pages_port}"
+
     def page_url(self, path: Path) -> str:
         """The pages server's URL of a file under one of `pages`; ValueError for any other
         path, so a link in Dagster metadata never points where nothing serves it."""
@@ -143,7 +148,7 @@ class Settings:
         for name, folder in self.pages.items():
             if path.is_relative_to(folder.resolve()):
                 relative = path.relative_to(folder.resolve()).as_posix()
-                return f"http://{self.ui_host}:{self.pages_port}/{name}/{relative}"
+                return f"{self.pages_url}/{name}/{relative}"
         raise ValueError(f"{path} is not under a served folder ({', '.join(self.pages)})")
 
     @property

@@ -79,7 +79,11 @@ def start_pages_server(settings: Settings) -> ThreadingHTTPServer:
 
 def page_links(settings: Settings) -> list[tuple[str, str]]:
     """(title, URL) of each served folder's entry page."""
-    return [
-        (TITLES.get(name, name), f"http://{settings.ui_host}:{settings.pages_port}/{name}/")
-        for name in settings.pages
-    ]
+    return [(TITLES.get(name, name), f"{settings.pages_url}/{name}/") for name in settings.pages]
+
+
+def page_link_lines(settings: Settings, indent: str = "") -> list[str]:
+    """The links as the terminal shows them: `title: URL`, the URLs in one column."""
+    links = page_links(settings)
+    width = max(len(title) for title, _ in links) + 1
+    return [f"{indent}{title + ':':<{width}} {url}" for title, url in links]

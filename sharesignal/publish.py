@@ -52,6 +52,7 @@ from pathlib import Path
 import duckdb
 
 from sharesignal.crash import crash_point
+from sharesignal.durable import fsync_path
 
 VERSIONS_DIR = "versions"
 PARQUET_DIR = "parquet"
@@ -168,23 +169,23 @@ def publish_marts(
             f"{PARQUET_DIR}/{publish_id}",
             _dbt_descriptions(manifest_path, tables),
         )
-        _fsync(candidate)
+        fsync_path(candidate)
         for parquet_file in staging_parquet.iterdir():
-            _fsync(parquet_file)
-        _fsync(staging_parquet)
+            fsync_path(parquet_file)
+        fsync_path(staging_parquet)
         crash_point("publish:written")
         os.rename(staging_parquet, parquet_dir)
-        _fsync(parquet_root)
+        fsync_path(parquet_root)
         crash_point("publish:parquet_moved")
         if serving_path.exists():
             version_file = _keep_version(serving_path, publish_id)
-        _fsync(serving_dir)
+        fsync_path(serving_dir)
         crash_point("publish:version_kept")
         serving_path.with_name(serving_path.name + ".wal").unlink(missing_ok=True)
         candidate.chmod(READ_ONLY)
         os.replace(candidate, serving_path)
         swapped = True
-        _fsync(serving_dir)
+        fsync_path(serving_dir)
         crash_point("publish:swapped")
     finally:
         candidate.unlink(missing_ok=True)
@@ -436,11 +437,11 @@ def _keep_version(serving_path: Path, publish_id: str) -> Path:
         partial = versions / f".{version_file.name}.tmp"
         try:
             shutil.copy2(serving_path, partial)
-            _fsync(partial)
+            fsync_path(partial)
             os.rename(partial, version_file)
         finally:
             partial.unlink(missing_ok=True)
-    _fsync(versions)
+    fsync_path(versions)
     return version_file
 
 
@@ -503,9 +504,9 @@ def _write_parquet_manifest(
     }
     partial = parquet_root / f".{PARQUET_MANIFEST}.{publish_id}.tmp"
     partial.write_text(json.dumps(manifest, indent=2) + "\n")
-    _fsync(partial)
+    fsync_path(partial)
     os.replace(partial, current)
-    _fsync(parquet_root)
+    fsync_path(parquet_root)
 
 
 def _prune_parquet(parquet_root: Path) -> None:
@@ -516,11 +517,3 @@ def _prune_parquet(parquet_root: Path) -> None:
     for folder in parquet_root.iterdir():
         if folder.is_dir() and folder.name not in keep:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -23,6 +23,7 @@ import vl_convert
 from dagster import AssetKey, materialize
 from helpers import copy_home, run_sharesignal
 
+from data_quality.suites import ATTRIBUTION_MODELS
 from sharesignal.config import REPO_ROOT
 from sharesignal.crash import CRASH_AT
 from sharesignal.report import publish as report_publish
@@ -237,14 +238,7 @@ def expected_tables(serving_path: Path) -> dict[str, list[list[str]]]:
             ]
         )
 
-    models = [
-        "first_touch",
-        "last_touch",
-        "linear",
-        "time_decay",
-        "position_based",
-        "trust_weighted",
-    ]
+    models = list(ATTRIBUTION_MODELS)
     per_model = (
         attributed.with_columns(pl.col("campaign").fill_null("(none)"))
         .group_by("campaign")

@@ -33,6 +33,7 @@ import polars as pl
 
 from sharesignal import serving
 from sharesignal.crash import crash_point
+from sharesignal.durable import fsync_path, write_durably
 from sharesignal.report.charts import CHARTS, Chart, render
 from sharesignal.report.page import Section, page
 from sharesignal.report.queries import PublishedVersion, read, read_publication
@@ -82,7 +83,7 @@ def write_report(serving_path: Path, report_dir: Path, keep_previous: int) -> Re
         os.rename(staging, folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    _fsync(reports)
+    fsync_path(reports)
     crash_point("report:moved")
     _point_at(report_dir, folder)
     _prune(reports, folder, keep_previous)
@@ -104,12 +105,12 @@ def _build(
             sections.append(Section(chart, frame, None))
             continue
         rendered = render(chart, frame, publication.id)
-        _write(charts_dir / f"{chart.slug}.svg", rendered.svg.encode())
-        _write(charts_dir / f"{chart.slug}.png", rendered.png)
+        write_durably(charts_dir / f"{chart.slug}.svg", rendered.svg.encode())
+        write_durably(charts_dir / f"{chart.slug}.png", rendered.png)
         sections.append(Section(chart, frame, rendered.svg))
-    _write(staging / INDEX, page(publication, sections, built_at).encode())
-    _fsync(charts_dir)
-    _fsync(staging)
+    write_durably(staging / INDEX, page(publication, sections, built_at).encode())
+    fsync_path(charts_dir)
+    fsync_path(staging)
     return sections
 
 
@@ -124,7 +125,7 @@ def _point_at(report_dir: Path, folder: Path) -> None:
         replaced = folder.with_name(f".{report_dir.name}-replaced-{folder.name}.tmp")
         os.rename(report_dir, replaced)
     os.replace(link, report_dir)
-    _fsync(report_dir.parent)
+    fsync_path(report_dir.parent)
     if replaced is not None:
         shutil.rmtree(replaced)
 
@@ -150,18 +151,3 @@ def _prune(reports: Path, current: Path, keep_previous: int) -> None:
     previous = sorted((f for f in reports.iterdir() if f != current), key=_built)
     for old in previous[: max(len(previous) - keep_previous, 0)]:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _write(path: Path, data: bytes) -> None:
-    with path.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
