@@ -22,8 +22,10 @@ setup: $(VENV)/.synced $(MANIFEST)
 $(VENV)/.synced: pyproject.toml uv.lock
 	python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
-	# --inexact keeps uv itself, which the lock does not list.
-	$(BIN)/uv sync --frozen --inexact --quiet
+	# --inexact keeps uv itself, which the lock does not list. --compile-bytecode: where
+	# PYTHONDONTWRITEBYTECODE is set (as on our machines) Python would otherwise compile every
+	# module it imports in every process, 5-10 s of each pipeline run, dbt call and test worker.
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode
 	touch $@
 
 # dagster-dbt reads the dbt manifest when the code location loads.
@@ -34,8 +36,11 @@ demo: setup
 	$(BIN)/sharesignal generate --start $(DEMO_START) --days $(DEMO_DAYS)
 	$(BIN)/sharesignal backfill --start $(DEMO_START) --end $(DEMO_END)
 
+# One xdist worker per core; modules sharing a module-scoped world stay on one worker
+# (xdist_group), the session's worlds are built once for all (tests/helpers.shared_world).
+PYTEST_WORKERS ?= auto
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 
 # The Dagster UI on :3000 and the pages server on :3001 (SHARESIGNAL_DAGSTER_PORT,
 # SHARESIGNAL_PAGES_PORT): the results report, the dbt docs (rebuilt first) and the quality reports.
@@ -50,7 +55,7 @@ docs: setup
 # make bench BENCH_ARGS="--scales 100000,1000000"; results go to docs/benchmarks.md.
 BENCH_ARGS ?=
 bench: setup
-	$(BIN)/uv sync --frozen --inexact --quiet --group bench
+	$(BIN)/uv sync --frozen --inexact --quiet --compile-bytecode --group bench
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: setup

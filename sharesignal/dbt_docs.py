@@ -31,7 +31,8 @@ def build_dbt_docs(settings: Settings) -> Path:
     target = settings.home / "dbt" / "docs"
     dbt = Path(sys.executable).parent / "sharesignal-dbt"
     command = [str(dbt), "docs", "generate", "--static", "--quiet"]
-    command += ["--profiles-dir", ".", "--target-path", str(target)]
+    # Its log beside its files, not in the code checkout (as the pipeline's dbt runs do).
+    command += ["--profiles-dir", ".", "--target-path", str(target), "--log-path", str(target)]
     # dbt-duckdb opens the warehouse for writing to read its catalog: one writer at a time.
     with writer_lock("dbt docs generate"):
         generated = subprocess.run(

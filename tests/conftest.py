@@ -1,48 +1,92 @@
-"""Fixtures shared by test modules: the expensive pipeline run happens once per session."""
+"""Worlds shared by test modules: each expensive pipeline run happens once per session, for
+every xdist worker (helpers.shared_world). Read them, never change them: a test that writes
+works on `helpers.copy_home`."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from helpers import copy_home, run_sharesignal
+from helpers import copy_home, run_sharesignal, shared_world
 
 FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
+# The ten-day world: ten export dates published, the eleventh's exports waiting in landing.
+TEN_DAYS_FIRST, TEN_DAYS = date(2026, 10, 1), 10
+TEN_DAYS_LAST = TEN_DAYS_FIRST + timedelta(days=TEN_DAYS - 1)
+# Publications after the backfill's, so that the next one prunes kept versions.
+TEN_DAYS_REPUBLISHED = 3
+
+
+def generate(home: Path, start: date, days: int, *options: str) -> None:
+    generated = run_sharesignal(
+        home, "generate", "--start", start.isoformat(), "--days", str(days), "--quiet", *options
+    )
+    assert generated.returncode == 0, generated.stdout + generated.stderr
+
+
+def backfill(home: Path, start: date, end: date) -> str:
+    run = run_sharesignal(home, "backfill", "--start", start.isoformat(), "--end", end.isoformat())
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout
 
 
 @pytest.fixture(scope="session")
 def published_home(tmp_path_factory) -> Path:
-    """Two export dates generated and backfilled through the whole pipeline in one run,
-    into a temporary home. Shared by every module: read it, never change it (a test that
-    writes works on `helpers.copy_home`). What the backfill printed is in `backfill.stdout`
-    there."""
-    home = tmp_path_factory.mktemp("home")
-    generated = run_sharesignal(
-        home,
-        "generate",
-        "--start",
-        FIRST_DAY.isoformat(),
-        "--days",
-        "2",
-        "--quiet",
-        "--accounts",
-        "300",
-        "--shares",
-        "1500",
-    )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = run_sharesignal(
-        home, "backfill", "--start", FIRST_DAY.isoformat(), "--end", LAST_DAY.isoformat()
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    (home / "backfill.stdout").write_text(run.stdout)
-    return home
+    """Two export dates generated and backfilled through the whole pipeline in one run.
+    What the backfill printed is in `backfill.stdout` there."""
+
+    def build(home: Path) -> None:
+        generate(home, FIRST_DAY, 2, "--accounts", "300", "--shares", "1500")
+        (home / "backfill.stdout").write_text(backfill(home, FIRST_DAY, LAST_DAY))
+
+    return shared_world(tmp_path_factory, "published", build)
 
 
 @pytest.fixture(scope="session")
 def docs_home(published_home, tmp_path_factory) -> Path:
     """A copy of the published home with the dbt docs written (`make docs`), as `make ui`
-    serves it. Read it, never change it."""
-    home = copy_home(published_home, tmp_path_factory.mktemp("docs") / "home")
-    generated = run_sharesignal(home, "docs")
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    return home
+    serves it."""
+
+    def build(home: Path) -> None:
+        home.rmdir()
+        copy_home(published_home, home)
+        generated = run_sharesignal(home, "docs")
+        assert generated.returncode == 0, generated.stdout + generated.stderr
+
+    return shared_world(tmp_path_factory, "docs", build)
+
+
+@pytest.fixture(scope="session")
+def ten_days_home(tmp_path_factory) -> Path:
+    """Ten export dates backfilled in one run and published again TEN_DAYS_REPUBLISHED
+    times (serving/versions holds as many as it keeps); the eleventh date's exports wait in
+    landing. The planted defects and the crash points each start from a copy."""
+
+    def build(home: Path) -> None:
+        generate(home, TEN_DAYS_FIRST, TEN_DAYS + 1, "--accounts", "300", "--shares", "3300")
+        backfill(home, TEN_DAYS_FIRST, TEN_DAYS_LAST)
+        for _ in range(TEN_DAYS_REPUBLISHED):
+            published = run_sharesignal(home, "publish")
+            assert published.returncode == 0, published.stdout + published.stderr
+
+    return shared_world(tmp_path_factory, "ten_days", build)
+
+
+# Distinctive, so that finding it in a file means the pipeline wrote it there
+# (test_personal_data); the same in every xdist worker, since they share the keyed world.
+KEY = "test-pseudonym-key-Jq8vXh2LwR4tN6bZ0cYpKe5m"
+
+
+@pytest.fixture(scope="session")
+def keyed_home(tmp_path_factory) -> Path:
+    """Two export dates of a hard world (bots imitating people) backfilled with KEY as the
+    pseudonymization key."""
+
+    def build(home: Path) -> None:
+        options = ("--accounts", "300", "--shares", "1500", "--bots-imitate-people")
+        generate(home, FIRST_DAY, 2, *options)
+        run = run_sharesignal(
+            home, "backfill", "--start", str(FIRST_DAY), "--end", str(LAST_DAY), key=KEY
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+
+    return shared_world(tmp_path_factory, "keyed", build)

@@ -6,7 +6,8 @@ Each kill lands exactly where it is named (sharesignal.crash): the run is starte
 process group of its own and kills the whole group, dbt included, at its crash point. Kills
 during build and audit happen in a daily run of a new export date, so the marts change;
 kills around the publication happen in `sharesignal publish` (the gates and the publish
-step alone), the only steps that touch the serving folder.
+step alone), the only steps that touch the serving folder. Each crash point starts from its
+own copy of one prepared world (conftest's ten-day world), so the points are independent.
 """
 
 from __future__ import annotations
@@ -17,18 +18,17 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import run_sharesignal
+from conftest import TEN_DAYS_LAST
+from helpers import copy_home, run_sharesignal
 
 from data_quality import MART_SUITES
 from sharesignal.config import REPO_ROOT
 from sharesignal.crash import CRASH_AT
-
-FIRST_DAY = date(2026, 10, 1)
 
 # Where a daily run of the next export date is killed: in ingest, at the first, a middle and
 # the last stretch of dbt's build events, in the raw contract and in a mart's gate.
@@ -114,28 +114,11 @@ def sharesignal_killed_at(home: Path, point: str, *args: str) -> subprocess.Comp
     )
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    """A small world of exports, its first date published."""
-    home = tmp_path_factory.mktemp("home")
-    days = str(1 + len(RUN_POINTS))
-    generated = run_sharesignal(
-        home,
-        "generate",
-        "--start",
-        FIRST_DAY.isoformat(),
-        "--days",
-        days,
-        "--quiet",
-        "--accounts",
-        "200",
-        "--shares",
-        "1500",
-    )
-    assert generated.returncode == 0, generated.stderr
-    first = run_sharesignal(home, "backfill", "--start", str(FIRST_DAY), "--end", str(FIRST_DAY))
-    assert first.returncode == 0, first.stdout + first.stderr
-    return home
+@pytest.fixture
+def home(ten_days_home, tmp_path) -> Path:
+    """A copy of the ten-day world: published, as many versions kept as are kept, and the
+    next export date waiting in landing. Each crash point starts from the same state."""
+    return copy_home(ten_days_home, tmp_path / "home")
 
 
 def assert_killed_then_recovered(home: Path, point: str, args: list[str]) -> None:
@@ -165,12 +148,10 @@ def assert_killed_then_recovered(home: Path, point: str, args: list[str]) -> Non
     assert len(list((home / "serving" / "versions").glob("*.duckdb"))) <= KEEP_VERSIONS
 
 
-@pytest.mark.parametrize(
-    "day, point",
-    [(FIRST_DAY + timedelta(days=offset), point) for offset, point in enumerate(RUN_POINTS, 1)],
-)
-def test_a_run_killed_in_build_or_audit_leaves_the_last_version(home, day, point):
-    assert_killed_then_recovered(home, point, ["backfill", "--start", str(day), "--end", str(day)])
+@pytest.mark.parametrize("point", RUN_POINTS)
+def test_a_run_killed_in_build_or_audit_leaves_the_last_version(home, point):
+    day = str(TEN_DAYS_LAST + timedelta(days=1))
+    assert_killed_then_recovered(home, point, ["backfill", "--start", day, "--end", day])
 
 
 @pytest.mark.parametrize("point", PUBLISH_POINTS)

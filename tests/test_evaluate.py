@@ -14,7 +14,8 @@ import duckdb
 import numpy as np
 import polars as pl
 import pytest
-from helpers import run_sharesignal
+from conftest import KEY
+from helpers import copy_home, run_sharesignal
 
 from sharesignal.config import DBT_PROJECT_DIR, Settings
 from sharesignal.evaluate import (
@@ -33,11 +34,10 @@ from sharesignal.evaluate import (
     won_revenue,
 )
 
-KEY = "test-evaluate-key"
 DID = "did:plc:abcdefghijklmnopqrstuvwx"
 URI = f"at://{DID}/app.bsky.feed.post/3mwrsobl4roya"
 OTHER_DID = "did:plc:zyxwvutsrqponmlkjihgfedc"
-FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
+FIRST_DAY = date(2026, 10, 5)
 
 
 def sha256(text: str) -> str:
@@ -596,36 +596,18 @@ def test_attribution_end_to_end_on_a_hand_built_warehouse(tmp_path):
 # ---------------------------------------------------------------- the command
 
 
-@pytest.fixture(scope="module")
-def published_home(tmp_path_factory) -> Path:
-    """A small hard world through the whole pipeline, pseudonymized with KEY."""
-    home = tmp_path_factory.mktemp("home")
-    dates = ("--start", FIRST_DAY.isoformat())
-    generated = run_sharesignal(
-        home,
-        "generate",
-        *dates,
-        "--days",
-        "2",
-        "--quiet",
-        "--accounts",
-        "300",
-        "--shares",
-        "1500",
-        "--bots-imitate-people",
-    )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = run_sharesignal(home, "backfill", *dates, "--end", LAST_DAY.isoformat(), key=KEY)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return home
+@pytest.fixture
+def evaluated_home(keyed_home, tmp_path) -> Path:
+    """A copy of the keyed world (conftest), for `sharesignal evaluate` to write its report in."""
+    return copy_home(keyed_home, tmp_path / "home")
 
 
-def test_evaluate_finds_every_truth_share_and_writes_the_report(published_home):
-    run = run_sharesignal(published_home, "evaluate", key=KEY)
+def test_evaluate_finds_every_truth_share_and_writes_the_report(evaluated_home):
+    run = run_sharesignal(evaluated_home, "evaluate", key=KEY)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "ROC AUC" in run.stdout and "substantive" in run.stdout
-    report = json.loads((published_home / "quality" / "evaluation.json").read_text())
-    assert (published_home / "quality" / "evaluation.md").read_text().startswith("# sharesignal")
+    report = json.loads((evaluated_home / "quality" / "evaluation.json").read_text())
+    assert (evaluated_home / "quality" / "evaluation.md").read_text().startswith("# sharesignal")
     coverage = report["coverage"]
     assert coverage["truth_shares"] > 1000
     assert coverage["matched_shares"] == coverage["mart_shares"] == coverage["truth_shares"]
@@ -636,9 +618,9 @@ def test_evaluate_finds_every_truth_share_and_writes_the_report(published_home):
     assert 0.0 <= auc <= 1.0
 
 
-def test_evaluate_with_another_key_matches_nothing(published_home, tmp_path):
+def test_evaluate_with_another_key_matches_nothing(keyed_home, tmp_path):
     run = run_sharesignal(
-        published_home, "evaluate", "--output", str(tmp_path / "e.json"), key="another-key"
+        keyed_home, "evaluate", "--output", str(tmp_path / "e.json"), key="another-key"
     )
     assert run.returncode == 0, run.stdout + run.stderr
     coverage = json.loads((tmp_path / "e.json").read_text())["coverage"]

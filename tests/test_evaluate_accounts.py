@@ -15,6 +15,9 @@ from labeled_files import cresci_bot, cresci_person, write_bot_or_not, write_cre
 from sharesignal.trust.scorecard import apply, read_seeds
 from sharesignal.trust.signals import SIGNALS
 
+# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("evaluate_accounts")
+
 
 def bot_or_not_set(folder: Path) -> Path:
     """Six people posting their own words hours apart, six bots posting one text within a

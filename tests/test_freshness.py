@@ -14,6 +14,9 @@ import duckdb
 import pytest
 from helpers import run_sharesignal
 
+# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("freshness")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "real"
 # Months after the newest post of either timeline (June 2025); the first partition by default.
 EXPORT_DATE = "2026-10-01"

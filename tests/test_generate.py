@@ -16,6 +16,9 @@ import pytest
 from sharesignal.generate import WorldSize, generate, vocab
 from sharesignal.generate.world import Window, build_accounts
 
+# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("generate")
+
 START = date(2026, 10, 1)
 DAYS = 6
 # Small world, small files: several files per day and several pages per file.

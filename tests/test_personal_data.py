@@ -5,7 +5,6 @@ import base64
 import hashlib
 import json
 import os
-import secrets
 import shutil
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from conftest import FIRST_DAY, KEY, LAST_DAY
 from helpers import run_dbt, run_sharesignal
 
 from sharesignal.config import (
@@ -26,9 +26,6 @@ from sharesignal.config import (
 )
 from sharesignal.pseudonym_key import set_pseudonym_key
 
-FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
-# Random and distinctive, so that finding it in a file means the pipeline wrote it there.
-KEY = f"test-pseudonym-key-{secrets.token_urlsafe(24)}"
 WARNING = "SHARESIGNAL_PSEUDONYM_KEY is not set"
 
 # Every original identifier of a person in raw, lower-cased. `substring` says whether it is
@@ -148,18 +145,10 @@ group by lower(value)
 """
 
 
-@pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
+@pytest.fixture
+def home(keyed_home) -> Path:
     """Two export dates run through the whole pipeline with a pseudonymization key set."""
-    home = tmp_path_factory.mktemp("home")
-    dates = ("--start", FIRST_DAY.isoformat())
-    generated = run_sharesignal(
-        home, "generate", *dates, "--days", "2", "--quiet", "--accounts", "300", "--shares", "1500"
-    )
-    assert generated.returncode == 0, generated.stdout + generated.stderr
-    run = run_sharesignal(home, "backfill", *dates, "--end", LAST_DAY.isoformat(), key=KEY)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return home
+    return keyed_home
 
 
 def original_identifiers(warehouse: Path) -> tuple[set[str], set[str]]:

@@ -2,24 +2,24 @@
 publication, the run fails naming the failed expectation, and BI keeps the last good version
 (issue 6, reliability c).
 
-A world is built and published once; each defect gets its own copy of that home. Defects in
-the marts are planted in the warehouse and caught by `sharesignal publish` (the gates, then
-publish); the truncated export is planted in a landing file and caught by a daily run.
+A world is built and published once (conftest's ten-day world); each defect gets its own
+copy of that home. Defects in the marts are planted in the warehouse and caught by
+`sharesignal publish` (the gates, then publish); the truncated export is planted in a landing
+file and caught by a daily run.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
 import pytest
-from helpers import run_sharesignal
+from conftest import TEN_DAYS_LAST
+from helpers import copy_home, run_sharesignal
 
-FIRST_DAY, DAYS = date(2026, 10, 1), 10
-LAST_BUILT = FIRST_DAY + timedelta(days=DAYS - 1)
+LAST_BUILT = TEN_DAYS_LAST
 NEXT_DAY = LAST_BUILT + timedelta(days=1)
 
 # (defect, SQL planting it in the warehouse, the failed check, the expectation it names)
@@ -108,43 +108,18 @@ MART_DEFECTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def built_home(tmp_path_factory) -> Path:
-    """Ten days published; the eleventh day's exports wait in landing."""
-    home = tmp_path_factory.mktemp("built")
-    generated = run_sharesignal(
-        home,
-        "generate",
-        "--start",
-        str(FIRST_DAY),
-        "--days",
-        str(DAYS + 1),
-        "--quiet",
-        "--accounts",
-        "300",
-        "--shares",
-        "3300",
-    )
-    assert generated.returncode == 0, generated.stderr
-    built = run_sharesignal(home, "backfill", "--start", str(FIRST_DAY), "--end", str(LAST_BUILT))
-    assert built.returncode == 0, built.stdout + built.stderr
-    return home
-
-
 def published_at(home: Path) -> object:
     with duckdb.connect(str(home / "serving" / "marts.duckdb"), read_only=True) as con:
         return con.execute("select published_at from _publication").fetchone()[0]
 
 
-def copy_of(built_home: Path, tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(built_home, home, symlinks=True)
-    return home
+@pytest.fixture
+def home(ten_days_home: Path, tmp_path: Path) -> Path:
+    """A copy of the ten-day world: ten days published, the eleventh's exports in landing."""
+    return copy_home(ten_days_home, tmp_path / "home")
 
 
-def test_the_world_as_built_passes_every_gate(built_home: Path, tmp_path: Path) -> None:
-    home = copy_of(built_home, tmp_path)
-
+def test_the_world_as_built_passes_every_gate(home: Path) -> None:
     result = run_sharesignal(home, "publish")
 
     assert result.returncode == 0, result.stdout
@@ -157,9 +132,8 @@ def test_the_world_as_built_passes_every_gate(built_home: Path, tmp_path: Path) 
     ids=[defect[0] for defect in MART_DEFECTS],
 )
 def test_a_planted_defect_blocks_publication_and_is_named(
-    built_home: Path, tmp_path: Path, plant: str, check: str, expectation: str
+    home: Path, plant: str, check: str, expectation: str
 ) -> None:
-    home = copy_of(built_home, tmp_path)
     last_good = published_at(home)
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
         planted = con.execute(plant).fetchall()
@@ -175,10 +149,7 @@ def test_a_planted_defect_blocks_publication_and_is_named(
     assert published_at(home) == last_good
 
 
-def test_a_truncated_export_blocks_the_daily_run_and_is_named(
-    built_home: Path, tmp_path: Path
-) -> None:
-    home = copy_of(built_home, tmp_path)
+def test_a_truncated_export_blocks_the_daily_run_and_is_named(home: Path) -> None:
     last_good = published_at(home)
     # The X export of the next day arrives with 1 record in 25 of every page: posts and the
     # posts and users they include. (The next day is a busy one, three times the usual: 1 in

@@ -17,6 +17,9 @@ from data_quality.raw_suites import LOAD_LOG, LOAD_LOG_SUITES, RAW_SCHEMA, RAW_S
 from sharesignal.config import SOURCES
 from sharesignal.ingest import ingest_partition
 
+# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("raw_contract")
+
 FIRST_DAY, DAYS = date(2026, 10, 1), 6
 COMPLIANCE_EVENTS = [
     {

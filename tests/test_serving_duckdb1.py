@@ -11,6 +11,9 @@ import pytest
 
 from data_quality.suites import MART_SUITES
 
+# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("serving_duckdb1")
+
 UV = Path(sys.executable).parent / "uv"
 
 # Every table and view of the file, each read whole (every column of every row decoded).

@@ -16,6 +16,9 @@ from sharesignal.config import SOURCES, load_settings
 from sharesignal.ingest import ingest_partition
 from sharesignal.pseudonym_key import set_pseudonym_key
 
+# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("staging_incremental")
+
 FIRST_DAY, DAYS = date(2026, 10, 1), 3
 DAY = [FIRST_DAY + timedelta(days=n) for n in range(DAYS)]
 BY_PARTITION = (

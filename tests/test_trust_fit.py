@@ -12,6 +12,9 @@ from sharesignal.trust.leave_one_out import for_fitting, leave_one_out
 from sharesignal.trust.scorecard import Scorecard, apply, read_seeds, write_seeds
 from sharesignal.trust.signals import SIGNALS
 
+# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
+pytestmark = pytest.mark.xdist_group("trust_fit")
+
 
 def accounts(dataset: str, n: int, seed: int, likes_known: bool = True) -> pl.DataFrame:
     """n people and n bots: people old, liking, following few a day; bots young, liking
