@@ -1,5 +1,5 @@
 """`sharesignal evaluate-accounts` on two tiny labeled datasets, each through the whole
-pipeline once (module fixture): the report against measures computed by hand, and the
+pipeline once (a shared world): the report against measures computed by hand, and the
 Python scorecard against the SQL that scored the accounts: profiles with counts, accounts
 without counts whose posts give behaviour, co-posted texts, and a self-declared bot."""
 
@@ -9,14 +9,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from helpers import run_sharesignal
+from helpers import run_sharesignal, shared_world
 from labeled_files import cresci_bot, cresci_person, write_bot_or_not, write_cresci
 
 from sharesignal.trust.scorecard import apply, read_seeds
 from sharesignal.trust.signals import SIGNALS
-
-# Its tests share a module-scoped fixture: xdist runs them on one worker, which builds it once.
-pytestmark = pytest.mark.xdist_group("evaluate_accounts")
 
 
 def bot_or_not_set(folder: Path) -> Path:
@@ -48,39 +45,42 @@ def bot_or_not_set(folder: Path) -> Path:
     return write_bot_or_not(folder, 30, users, posts, [f"u{i}" for i in range(6, 12)])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def evaluated(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("labeled")
-    epoch_bots = [
-        {**cresci_bot(30 + i), "id": str(7000 + i), "created_at": "1430467200000L"}
-        for i in range(3)
-    ]
-    # a bot that looks like a person
-    disguised = {**cresci_person(50), "id": "9999"}
-    folder = write_cresci(
-        root / "cresci2017",
-        [cresci_person(i) for i in range(20)],
-        [cresci_bot(i) for i in range(20)] + [disguised],
-        epoch_bots,
-    )
-    # and a person who looks like a bot: AUC below 1
-    (folder / "genuine_users.csv").open("a").write(
-        ",".join(f'"{v}"' for v in {**cresci_bot(99), "id": "1999"}.values()) + "\n"
-    )
-    posts = bot_or_not_set(root / "bot_or_not")
-    out = root / "out"
-    run = run_sharesignal(
-        root / "home",
-        "evaluate-accounts",
-        str(folder),
-        str(posts),
-        "--output",
-        str(out),
-        "--work",
-        str(root / "work"),
-    )
-    assert run.returncode == 0, run.stdout + run.stderr
-    return out
+    """The report `sharesignal evaluate-accounts` writes for the two datasets (its output
+    folder), built once for every xdist worker."""
+
+    def build(root: Path) -> None:
+        epoch_bots = [
+            {**cresci_bot(30 + i), "id": str(7000 + i), "created_at": "1430467200000L"}
+            for i in range(3)
+        ]
+        # a bot that looks like a person
+        disguised = {**cresci_person(50), "id": "9999"}
+        folder = write_cresci(
+            root / "cresci2017",
+            [cresci_person(i) for i in range(20)],
+            [cresci_bot(i) for i in range(20)] + [disguised],
+            epoch_bots,
+        )
+        # and a person who looks like a bot: AUC below 1
+        (folder / "genuine_users.csv").open("a").write(
+            ",".join(f'"{v}"' for v in {**cresci_bot(99), "id": "1999"}.values()) + "\n"
+        )
+        posts = bot_or_not_set(root / "bot_or_not")
+        run = run_sharesignal(
+            root / "home",
+            "evaluate-accounts",
+            str(folder),
+            str(posts),
+            "--output",
+            str(root / "out"),
+            "--work",
+            str(root / "work"),
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+
+    return shared_world(tmp_path_factory, "labeled_accounts", build) / "out"
 
 
 def reports(out: Path) -> dict[str, dict]:
