@@ -8,12 +8,15 @@ from pathlib import Path
 import pytest
 from helpers import copy_home, no_gates, run_sharesignal, shared_world
 
+from sharesignal.config import DEFAULT_SERVING_VERSIONS
+
 FIRST_DAY, LAST_DAY = date(2026, 10, 5), date(2026, 10, 6)
 # The ten-day world: ten export dates published, the eleventh's exports waiting in landing.
 TEN_DAYS_FIRST, TEN_DAYS = date(2026, 10, 1), 10
 TEN_DAYS_LAST = TEN_DAYS_FIRST + timedelta(days=TEN_DAYS - 1)
-# Publications after the backfill's, so that the next one prunes kept versions.
-TEN_DAYS_REPUBLISHED = 3
+# Publications after the backfill's: as many as serving/versions keeps, so that the next one
+# prunes a kept version.
+TEN_DAYS_REPUBLISHED = DEFAULT_SERVING_VERSIONS
 
 
 def generate(home: Path, start: date, days: int, *options: str) -> None:
@@ -23,8 +26,9 @@ def generate(home: Path, start: date, days: int, *options: str) -> None:
     assert generated.returncode == 0, generated.stdout + generated.stderr
 
 
-def backfill(home: Path, start: date, end: date) -> str:
-    run = run_sharesignal(home, "backfill", "--start", start.isoformat(), "--end", end.isoformat())
+def backfill(home: Path, start: date, end: date, key: str | None = None) -> str:
+    dates = ("--start", start.isoformat(), "--end", end.isoformat())
+    run = run_sharesignal(home, "backfill", *dates, key=key)
     assert run.returncode == 0, run.stdout + run.stderr
     return run.stdout
 
@@ -103,9 +107,6 @@ def keyed_home(tmp_path_factory) -> Path:
     def build(home: Path) -> None:
         options = ("--accounts", "300", "--shares", "1500", "--bots-imitate-people")
         generate(home, FIRST_DAY, 2, *options)
-        run = run_sharesignal(
-            home, "backfill", "--start", str(FIRST_DAY), "--end", str(LAST_DAY), key=KEY
-        )
-        assert run.returncode == 0, run.stdout + run.stderr
+        backfill(home, FIRST_DAY, LAST_DAY, key=KEY)
 
     return shared_world(tmp_path_factory, "keyed", build)
