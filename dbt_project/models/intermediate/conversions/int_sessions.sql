@@ -3,7 +3,8 @@
         materialized='incremental',
         unique_key='session_key',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook="{{ refresh_session_content() }}",
     )
 }}
 -- One row per web session. A session is GA4's (user_pseudo_id, ga_session_id) where the
@@ -19,8 +20,9 @@
 -- * Incremental: a run rebuilds the sessions of every browser active in the partition window,
 --   from `session_lookback_days` (3) before min_date on, so late events (GA4 exports are
 --   revised for up to 72 hours) join their session; sessions starting before that are left
---   as they were. Full refresh rebuilds everything.
-{%- set cutoff = dbt.dateadd('day', -var('session_lookback_days', 3), "cast('" ~ partition_min_date() ~ "' as date)") %}
+--   as they were, but for their content, which the post-hook looks up again in the catalog
+--   (it may list a page days after its sessions). Full refresh rebuilds everything.
+{%- set cutoff = session_lookback_cutoff() %}
 with
 
 events as (

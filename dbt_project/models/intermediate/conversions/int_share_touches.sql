@@ -1,9 +1,11 @@
+{%- set cutoff = session_lookback_cutoff() %}
 {{
     config(
         materialized='incremental',
         unique_key='touch_id',
         incremental_strategy='delete+insert',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        pre_hook="{{ delete_rebuilt_touches() }}",
     )
 }}
 -- One row per click or web session linked to the share whose link brought it, with the rule
@@ -24,8 +26,8 @@
 -- (`int_share_links.is_link_owner`). A session is paired with the latest click on the same
 -- share at most `click_to_session_minutes` (30) before it (`click_id`): the trail.
 --
--- Incremental: touches on or after `session_lookback_days` before min_date are rebuilt.
-{%- set cutoff = dbt.dateadd('day', -var('session_lookback_days', 3), "cast('" ~ partition_min_date() ~ "' as date)") %}
+-- Incremental: touches on or after `session_lookback_days` before min_date are rebuilt (the
+-- pre-hook deletes them first, so a touch no longer found goes).
 {%- set skew = var('touch_clock_skew_seconds', 60) %}
 with
 

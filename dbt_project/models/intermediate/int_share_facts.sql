@@ -1,0 +1,468 @@
+-- What a share is, whatever we think of its account: one row per share with its place in its
+-- chain, its link and words, how soon it followed the post it reacts to, and whether it took
+-- part in a coordinated burst or co-posted its words. `int_shares_unioned` and
+-- `int_shares_timed` are its columns; trust is joined to these facts later, so a change in an
+-- account's trust reaches all its shares without deriving them again.
+--
+-- Incremental: a run compares `int_share_inputs` with the inputs this table was built from,
+-- and derives again only the shares a change can reach (a full refresh derives all; the two
+-- are equal row for row, tests/test_incremental_equivalence.py):
+--   * a share new, changed or gone, and every share of its chain's tree as the table holds it
+--     (an ancestor that appears, changes or goes changes the root and depth below it), and of
+--     a tree whose missing root it is; chains that reached the hop limit always;
+--   * every share of a burst key or of words (text fingerprint) that one of those had before
+--     or has now: a burst is found over all of its key's history, so a share across midnight,
+--     or days late, joins the burst it belongs to and bursts keep their numbers.
+-- The settings the facts depend on are kept in `_built_with`: changed vars derive all again.
+-- One model rather than one per fact, because each step must know what the previous one
+-- changed (about 300 lines for that reason).
+--
+-- Chains: a reshare, quote or reply references the post it reacts to (`referenced_share_id`);
+-- that post is the `parent_share_id` when it is in the warehouse. Following parents up (a
+-- recursive walk, bounded at `max_chain_depth` hops so a malformed cycle cannot loop) gives
+-- the topmost share the warehouse holds; when that share itself references a post the
+-- warehouse does not hold, the chain's root is that referenced post (the farthest the data
+-- shows), so reshares of one missing post still share a root.
+--
+-- Reaction latency: seconds from the parent share to this share. On X a retweet of a retweet
+-- references the original, so for reshares this is the time since the original.
+--
+-- Coordinated burst (after the synchronised-action signals of DeBot, Chavoshi et al. 2016,
+-- RTbust, Mazza et al. 2019, and coordinated link sharing, Giglietto et al. 2020): at least
+-- `burst_min_accounts` (var, default 5) distinct accounts amplifying the same thing within
+-- `burst_window_seconds` (var, default 60). "The same thing" is the burst key:
+--   * a reshare or quote: its chain's root (`root:<root_share_id>`);
+--   * an original post with a link: the canonical link (`url:<shared_url>`, on any platform).
+-- A share is in a burst when some window of `burst_window_seconds` that holds it holds
+-- shares of its key by at least `burst_min_accounts` distinct accounts. Overlapping or
+-- touching windows of one key form one burst, identified by `burst_id`.
+--
+-- Co-posted text (co-tweeting, Keller et al. 2020, "Political Astroturfing on Twitter: How
+-- to Coordinate a Disinformation Campaign", Political Communication): a post in the
+-- account's own words (original, quote, reply) whose exact text (`text_fingerprint`) at
+-- least `co_post_min_accounts` (var, default 3) distinct accounts, itself included, posted
+-- within `burst_window_seconds` of it. The same words hours apart are common among people
+-- (share buttons prefill the title), and two people may answer "great point" in the same
+-- minute; three or more accounts with the same words within a minute are a script.
+{%- set max_chain_depth = 50 %}
+{%- set window_seconds = var('burst_window_seconds') %}
+{%- set min_accounts = var('burst_min_accounts') %}
+{%- set co_post_min_accounts = var('co_post_min_accounts') %}
+{%- set built_with = 'max_chain_depth=' ~ max_chain_depth ~ ' burst_window_seconds=' ~ window_seconds
+    ~ ' burst_min_accounts=' ~ min_accounts ~ ' co_post_min_accounts=' ~ co_post_min_accounts %}
+{%- set inputs = [
+    'platform', 'post_id', 'account_key', 'account_id', 'referenced_share_id', 'share_type',
+    'posted_url', 'text_fingerprint', 'text_length', 'shared_at',
+] %}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='share_id',
+    on_schema_change='fail',
+    post_hook=["{{ delete_shares_gone() }}"],
+) }}
+with recursive
+
+inputs as (
+
+    select * from {{ ref('int_share_inputs') }}
+
+),
+
+{% if is_incremental() %}
+held as (
+
+    select * from {{ this }}
+
+),
+
+-- Shares new, changed or gone since the table was built, compared input by input.
+changed as (
+
+    select
+        coalesce(inputs.share_id, held.share_id) as share_id,
+        held.root_share_id as held_root_share_id
+
+    from inputs
+    full outer join held
+        on inputs.share_id = held.share_id
+    where inputs.share_id is null
+        or held.share_id is null
+        or held._built_with != '{{ built_with }}'
+        {%- for column in inputs %}
+        or inputs.{{ column }} is distinct from held.{{ column }}
+        {%- endfor %}
+
+),
+
+changed_trees as (
+
+    select held_root_share_id as root_share_id from changed where held_root_share_id is not null
+    union
+    select share_id from changed
+
+),
+
+-- The shares whose chain a change can reach: their place is derived again.
+replaced as (
+
+    select share_id from changed
+    union
+    select share_id from held
+    where root_share_id in (select root_share_id from changed_trees)
+        or chain_depth >= {{ max_chain_depth }}
+
+),
+
+starts as (
+
+    select * from inputs where share_id in (select share_id from replaced)
+
+),
+{% else %}
+starts as (
+
+    select * from inputs
+
+),
+{% endif %}
+
+-- Walk up: one row per share and ancestor in the warehouse (hops = 0 is the share itself).
+ancestry as (
+
+    select
+        share_id,
+        share_id as ancestor_share_id,
+        referenced_share_id as next_share_id,
+        0 as hops
+
+    from starts
+
+    union all
+
+    select
+        ancestry.share_id,
+        parents.share_id,
+        parents.referenced_share_id,
+        ancestry.hops + 1
+
+    from ancestry
+    inner join inputs as parents
+        on ancestry.next_share_id = parents.share_id
+    where ancestry.hops < {{ max_chain_depth }}
+
+),
+
+topmost as (
+
+    select
+        share_id,
+        ancestor_share_id as topmost_share_id,
+        hops
+
+    from ancestry
+    qualify row_number() over (partition by share_id order by hops desc) = 1
+
+),
+
+placed as (
+
+    select
+        starts.*,
+        parents.share_id as parent_share_id,
+        -- the topmost share held, or the post it references when that one is not held
+        coalesce(tops.referenced_share_id, tops.share_id) as root_share_id,
+        tops.referenced_share_id is null as is_root_observed,
+        cast(
+            topmost.hops + case when tops.referenced_share_id is null then 0 else 1 end
+            as integer
+        ) as chain_depth,
+        {{ canonical_url('starts.posted_url') }} as shared_url
+
+    from starts
+    inner join topmost
+        on starts.share_id = topmost.share_id
+    inner join inputs as tops
+        on topmost.topmost_share_id = tops.share_id
+    left join inputs as parents
+        on starts.referenced_share_id = parents.share_id
+
+),
+
+keyed as (
+
+    select
+        *,
+        case
+            when share_type in ('reshare', 'quote')
+                then {{ dbt.concat(["'root:'", "root_share_id"]) }}
+            when share_type = 'original' and shared_url is not null
+                then {{ dbt.concat(["'url:'", "shared_url"]) }}
+        end as burst_key
+
+    from placed
+
+),
+
+-- Every share as it is now: derived again above, or as the table holds it.
+{% set placed_columns = inputs + [
+    'share_id', 'parent_share_id', 'root_share_id', 'is_root_observed', 'chain_depth',
+    'shared_url', 'burst_key',
+] %}
+shares as (
+
+    select
+        {{ placed_columns | join(', ') }},
+        true as is_placed,
+        cast(null as {{ dbt.type_string() }}) as held_burst_id,
+        cast(null as boolean) as held_is_co_posted_text
+    from keyed
+    {% if is_incremental() %}
+    union all
+    select
+        {{ placed_columns | join(', ') }},
+        false,
+        burst_id,
+        is_co_posted_text
+    from held
+    where share_id not in (select share_id from replaced)
+    {% endif %}
+
+),
+
+{% if is_incremental() %}
+touched_keys as (
+
+    select burst_key from keyed where burst_key is not null
+    union
+    select burst_key from held
+    where burst_key is not null and share_id in (select share_id from replaced)
+
+),
+
+touched_texts as (
+
+    select text_fingerprint from keyed where text_fingerprint is not null
+    union
+    select text_fingerprint from held
+    where text_fingerprint is not null and share_id in (select share_id from replaced)
+
+),
+{% endif %}
+
+-- A share without a time is in no window (in a window frame, rows without a time would all be
+-- each other's peers).
+candidates as (
+
+    select share_id, account_key, burst_key, shared_at
+    from shares
+    where burst_key is not null
+        and shared_at is not null
+        {% if is_incremental() %}
+        and burst_key in (select burst_key from touched_keys)
+        {% endif %}
+
+),
+
+-- Every candidate opens a window [shared_at, shared_at + window]; count its accounts. A frame
+-- over the key's shares in time order rather than a self-join: one root or link can hold
+-- thousands of shares, and pairing each with every other is quadratic.
+windows as (
+
+    select
+        *,
+        count(distinct account_key) over (
+            partition by burst_key
+            order by shared_at
+            range between current row and interval {{ window_seconds }} second following
+        ) as window_accounts
+
+    from candidates
+
+),
+
+-- A share is in a burst when a burst window holds it: one opened at most a window earlier.
+members as (
+
+    select
+        share_id,
+        burst_key,
+        shared_at
+
+    from (
+        select
+            *,
+            count(case when window_accounts >= {{ min_accounts }} then 1 end) over (
+                partition by burst_key
+                order by shared_at
+                range between interval {{ window_seconds }} second preceding and current row
+            ) as burst_windows_holding
+        from windows
+    ) as held_windows
+    where burst_windows_holding > 0
+
+),
+
+-- Members of one key more than a window apart start a new burst (gaps and islands).
+episodes as (
+
+    select
+        *,
+        sum(starts_burst) over (
+            partition by burst_key order by shared_at, share_id rows unbounded preceding
+        ) as burst_number
+
+    from (
+        select
+            *,
+            case
+                when lag(shared_at) over (partition by burst_key order by shared_at, share_id)
+                    >= {{ dbt.dateadd('second', -window_seconds, 'shared_at') }}
+                then 0
+                else 1
+            end as starts_burst
+        from members
+    ) as flagged
+
+),
+
+-- Every candidate counted, with its burst or NULL.
+bursts as (
+
+    select
+        candidates.share_id,
+        {{ dbt.hash(dbt.concat(["episodes.burst_key", "'#'", "cast(episodes.burst_number as " ~ dbt.type_string() ~ ")"])) }}
+            as burst_id
+
+    from candidates
+    left join episodes
+        on candidates.share_id = episodes.share_id
+
+),
+
+authored as (
+
+    select share_id, account_key, text_fingerprint, shared_at
+    from shares
+    where share_type in ('original', 'quote', 'reply')
+        and text_fingerprint is not null
+        and shared_at is not null
+        {% if is_incremental() %}
+        and text_fingerprint in (select text_fingerprint from touched_texts)
+        {% endif %}
+
+),
+
+-- The accounts that posted the same words within a window either side, the post's own
+-- included (so at least one other account is needed, whatever the threshold).
+co_posted as (
+
+    select
+        share_id,
+        accounts_nearby >= greatest({{ co_post_min_accounts }}, 2) as is_co_posted_text
+
+    from (
+        select
+            share_id,
+            count(distinct account_key) over (
+                partition by text_fingerprint
+                order by shared_at
+                range between interval {{ window_seconds }} second preceding
+                    and interval {{ window_seconds }} second following
+            ) as accounts_nearby
+        from authored
+    ) as counted
+
+),
+
+-- The shares this run derives: every one placed again, and every one of a key or of words
+-- whose windows it counted again.
+derived as (
+
+    select share_id from keyed
+    {% if is_incremental() %}
+    union
+    select share_id from candidates
+    union
+    select share_id from authored
+    {% endif %}
+
+),
+
+-- A share placed again, or counted again in its key's or words' windows, takes what was
+-- counted; any other share of this run keeps what the table holds for the fact not counted.
+timing as (
+
+    select
+        shares.*,
+        case
+            when shares.is_placed or bursts.share_id is not null then bursts.burst_id
+            else shares.held_burst_id
+        end as burst_id,
+        case
+            when shares.is_placed or co_posted.share_id is not null
+                then coalesce(co_posted.is_co_posted_text, false)
+            else shares.held_is_co_posted_text
+        end as is_co_posted_text
+
+    from shares
+    inner join derived
+        on shares.share_id = derived.share_id
+    left join bursts
+        on shares.share_id = bursts.share_id
+    left join co_posted
+        on shares.share_id = co_posted.share_id
+
+),
+
+final as (
+
+    select
+        -- ids
+        timing.share_id,
+        timing.platform,
+        timing.post_id,
+        timing.account_key,
+        timing.account_id,
+        timing.referenced_share_id,
+        timing.parent_share_id,
+        timing.root_share_id,
+        timing.burst_key,
+        timing.burst_id,
+
+        -- strings
+        timing.share_type,
+        timing.posted_url,
+        timing.shared_url,
+        timing.text_fingerprint,
+
+        -- numerics
+        timing.text_length,
+        timing.chain_depth,
+        cast(
+            case
+                when parents.shared_at is not null
+                    then greatest({{ dbt.datediff('parents.shared_at', 'timing.shared_at', 'second') }}, 0)
+            end as double
+        ) as reaction_latency_seconds,
+
+        -- booleans
+        timing.is_root_observed,
+        timing.burst_id is not null as in_coordinated_burst,
+        timing.is_co_posted_text,
+
+        -- timestamps
+        timing.shared_at,
+        cast(timing.shared_at as date) as share_date,
+        parents.shared_at as parent_shared_at,
+
+        -- what the facts were derived with
+        cast('{{ built_with }}' as {{ dbt.type_string() }}) as _built_with
+
+    from timing
+    left join shares as parents
+        on timing.parent_share_id = parents.share_id
+
+)
+
+select * from final
