@@ -42,11 +42,12 @@ from pathlib import Path
 
 import duckdb
 
-from sharesignal.config import DBT_PROJECT_DIR, DEFAULT_LANDING_IGNORE
+from sharesignal.config import DBT_PROJECT_DIR, DEFAULT_LANDING_IGNORE, load_settings
 from sharesignal.ingest import structures as s
 from sharesignal.ingest.formats import FORMATS, CsvExport, JsonExport
 from sharesignal.ingest.landing import readable_files
 from sharesignal.ingest.tables import RAW_TABLES
+from sharesignal.pseudonym_key import set_pseudonym_key
 
 LOAD_ID = "floor"
 # What the generator writes, per JSON source: (where a line's records are, raw table). The
@@ -272,6 +273,8 @@ def main() -> None:
     script.write_text("\n".join(f"{title}\n" + ";\n\n".join(sql) + ";\n" for title, sql in parts))
 
     con = duckdb.connect()  # in memory: the warehouse is attached under dbt's database name
+    # The staging models pseudonymize with the key our dbt profile's plugin gives them.
+    set_pseudonym_key(con, load_settings().pseudonym_key)
     ingest_seconds = run(con, ingest)
     transform_seconds = run(con, transform)
     result = {
