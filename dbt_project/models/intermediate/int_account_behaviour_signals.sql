@@ -14,13 +14,7 @@ with
 
 shares as (
 
-    select * from {{ ref('int_shares_unioned') }}
-
-),
-
-timed as (
-
-    select * from {{ ref('int_shares_timed') }}
+    select * from {{ ref('int_share_facts') }}
 
 ),
 
@@ -43,31 +37,29 @@ per_account as (
                 then 1 else 0
             end
         ) as authored_text_count,
-        sum(case when timed.is_co_posted_text then 1 else 0 end) as duplicate_text_count,
-        sum(case when timed.in_coordinated_burst then 1 else 0 end) as burst_share_count,
-        count(distinct timed.burst_id) as burst_count,
+        sum(case when shares.is_co_posted_text then 1 else 0 end) as duplicate_text_count,
+        sum(case when shares.in_coordinated_burst then 1 else 0 end) as burst_share_count,
+        count(distinct shares.burst_id) as burst_count,
         count(
-            case when shares.share_type in ('reshare', 'quote') then timed.reaction_latency_seconds end
+            case when shares.share_type in ('reshare', 'quote') then shares.reaction_latency_seconds end
         ) as timed_reshare_count,
         percentile_cont(0.5) within group (
             order by case
-                when shares.share_type in ('reshare', 'quote') then timed.reaction_latency_seconds
+                when shares.share_type in ('reshare', 'quote') then shares.reaction_latency_seconds
             end
         ) as median_reshare_latency_seconds,
         min(
-            case when shares.share_type in ('reshare', 'quote') then timed.reaction_latency_seconds end
+            case when shares.share_type in ('reshare', 'quote') then shares.reaction_latency_seconds end
         ) as min_reshare_latency_seconds,
         sum(
             case
                 when shares.share_type in ('reshare', 'quote')
-                    and timed.reaction_latency_seconds < 60
+                    and shares.reaction_latency_seconds < 60
                 then 1 else 0
             end
         ) as fast_reshare_count
 
     from shares
-    inner join timed
-        on shares.share_id = timed.share_id
     group by shares.account_key
 
 ),

@@ -76,22 +76,23 @@ held as (
 
 ),
 
--- Shares new, changed or gone since the table was built, compared input by input.
+-- Shares new, changed or gone since the table was built: one hash of each share's inputs
+-- against the hash it was derived from (two narrow columns rather than every input twice).
 changed as (
 
     select
-        coalesce(inputs.share_id, held.share_id) as share_id,
+        coalesce(current_inputs.share_id, held.share_id) as share_id,
         held.root_share_id as held_root_share_id
 
-    from inputs
+    from (
+        select share_id, {{ inputs_hash(inputs) }} as _inputs_hash from inputs
+    ) as current_inputs
     full outer join held
-        on inputs.share_id = held.share_id
-    where inputs.share_id is null
+        on current_inputs.share_id = held.share_id
+    where current_inputs.share_id is null
         or held.share_id is null
         or held._built_with != '{{ built_with }}'
-        {%- for column in inputs %}
-        or inputs.{{ column }} is distinct from held.{{ column }}
-        {%- endfor %}
+        or current_inputs._inputs_hash != held._inputs_hash
 
 ),
 
@@ -116,13 +117,15 @@ replaced as (
 
 starts as (
 
-    select * from inputs where share_id in (select share_id from replaced)
+    select *, {{ inputs_hash(inputs) }} as _inputs_hash
+    from inputs
+    where share_id in (select share_id from replaced)
 
 ),
 {% else %}
 starts as (
 
-    select * from inputs
+    select *, {{ inputs_hash(inputs) }} as _inputs_hash from inputs
 
 ),
 {% endif %}
@@ -207,7 +210,7 @@ keyed as (
 -- Every share as it is now: derived again above, or as the table holds it.
 {% set placed_columns = inputs + [
     'share_id', 'parent_share_id', 'root_share_id', 'is_root_observed', 'chain_depth',
-    'shared_url', 'burst_key',
+    'shared_url', 'burst_key', '_inputs_hash',
 ] %}
 shares as (
 
@@ -231,23 +234,16 @@ shares as (
 ),
 
 {% if is_incremental() %}
-touched_keys as (
+{%- for name, column in [('touched_keys', 'burst_key'), ('touched_texts', 'text_fingerprint')] %}
+{{ name }} as (
 
-    select burst_key from keyed where burst_key is not null
+    select {{ column }} from keyed where {{ column }} is not null
     union
-    select burst_key from held
-    where burst_key is not null and share_id in (select share_id from replaced)
+    select {{ column }} from held
+    where {{ column }} is not null and share_id in (select share_id from replaced)
 
 ),
-
-touched_texts as (
-
-    select text_fingerprint from keyed where text_fingerprint is not null
-    union
-    select text_fingerprint from held
-    where text_fingerprint is not null and share_id in (select share_id from replaced)
-
-),
+{% endfor %}
 {% endif %}
 
 -- A share without a time is in no window (in a window frame, rows without a time would all be
@@ -456,7 +452,8 @@ final as (
         cast(timing.shared_at as date) as share_date,
         parents.shared_at as parent_shared_at,
 
-        -- what the facts were derived with
+        -- what the facts were derived from and with
+        timing._inputs_hash,
         cast('{{ built_with }}' as {{ dbt.type_string() }}) as _built_with
 
     from timing

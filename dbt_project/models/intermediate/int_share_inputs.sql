@@ -2,73 +2,42 @@
 -- and Bluesky feed items (posts and reposts). Keys carry the platform, because ids are only
 -- unique within one. A view: `int_share_facts` compares it with what it was built from to
 -- find the shares a run must derive again.
+--
+-- The platforms differ only in what identifies a share and which posts it can reference: a
+-- Bluesky repost is its own feed item with the reposted post's uri as post_id, so the feed
+-- item (not the post) is the share; Mastodon has no quotes.
 {{ config(materialized='view') }}
+{%- set platforms = [
+    {'name': 'x', 'model': 'stg_x__posts', 'share_key': 'post_id',
+     'references': ['reshared_post_id', 'quoted_post_id', 'replied_to_post_id']},
+    {'name': 'mastodon', 'model': 'stg_mastodon__statuses', 'share_key': 'post_id',
+     'references': ['reshared_post_id', 'replied_to_post_id']},
+    {'name': 'bluesky', 'model': 'stg_bluesky__feed_items', 'share_key': 'feed_item_id',
+     'references': ['reshared_post_id', 'quoted_post_id', 'replied_to_post_id']},
+] %}
 
 with
 
-x_posts as (
-
-    select
-        'x' as platform,
-        post_id as share_key,
-        post_id,
-        account_id,
-        share_type,
-        posted_at as shared_at,
-        coalesce(reshared_post_id, quoted_post_id, replied_to_post_id) as parent_post_id,
-        shared_url,
-        text_fingerprint,
-        text_length
-
-    from {{ ref('stg_x__posts') }}
-
-),
-
-mastodon_statuses as (
-
-    select
-        'mastodon' as platform,
-        post_id as share_key,
-        post_id,
-        account_id,
-        share_type,
-        posted_at as shared_at,
-        coalesce(reshared_post_id, replied_to_post_id) as parent_post_id,
-        shared_url,
-        text_fingerprint,
-        text_length
-
-    from {{ ref('stg_mastodon__statuses') }}
-
-),
-
-bluesky_feed_items as (
-
-    -- A repost is its own feed item with the reposted post's uri as post_id, so the feed item
-    -- (not the post) is the share.
-    select
-        'bluesky' as platform,
-        feed_item_id as share_key,
-        post_id,
-        account_id,
-        share_type,
-        posted_at as shared_at,
-        coalesce(reshared_post_id, quoted_post_id, replied_to_post_id) as parent_post_id,
-        shared_url,
-        text_fingerprint,
-        text_length
-
-    from {{ ref('stg_bluesky__feed_items') }}
-
-),
-
 unioned as (
 
-    select * from x_posts
+    {% for platform in platforms %}
+    select
+        '{{ platform.name }}' as platform,
+        {{ platform.share_key }} as share_key,
+        post_id,
+        account_id,
+        share_type,
+        posted_at as shared_at,
+        coalesce({{ platform.references | join(', ') }}) as parent_post_id,
+        shared_url,
+        text_fingerprint,
+        text_length
+
+    from {{ ref(platform.model) }}
+    {% if not loop.last %}
     union all
-    select * from mastodon_statuses
-    union all
-    select * from bluesky_feed_items
+    {% endif %}
+    {% endfor %}
 
 ),
 

@@ -39,42 +39,6 @@ accounts as (
 
 ),
 
--- The shared links as posted (canonical URLs drop the query, and with it the UTM token).
-raw_links as (
-
-    select
-        {{ dbt.concat(["'x:'", "post_id"]) }} as share_id,
-        shared_url as raw_url
-    from {{ ref('stg_x__posts') }}
-
-    union all
-
-    select
-        {{ dbt.concat(["'mastodon:'", "post_id"]) }},
-        shared_url
-    from {{ ref('stg_mastodon__statuses') }}
-
-    union all
-
-    select
-        {{ dbt.concat(["'bluesky:'", "feed_item_id"]) }},
-        shared_url
-    from {{ ref('stg_bluesky__feed_items') }}
-
-),
-
-utm_tokens as (
-
-    select
-        share_id,
-        min(lower({{ url_query_param('raw_url', "'utm_content'") }})) as utm_content
-
-    from raw_links
-    where raw_url is not null
-    group by share_id
-
-),
-
 linked as (
 
     select
@@ -89,7 +53,8 @@ linked as (
         shares.is_root_observed,
         shares.chain_depth as depth,
         short_links.link_hash,
-        utm_tokens.utm_content,
+        -- the link as posted: the canonical one has lost its query, and the token with it
+        lower({{ url_query_param('shares.posted_url', "'utm_content'") }}) as utm_content,
         catalog.content_id as own_content_id
 
     from shares
@@ -97,8 +62,6 @@ linked as (
         on {{ dbt.split_part('shares.shared_url', "'/'", 4) }} = short_links.link_hash
     left join catalog
         on coalesce(short_links.target_url, shares.shared_url) = catalog.canonical_url
-    left join utm_tokens
-        on shares.share_id = utm_tokens.share_id
 
 ),
 

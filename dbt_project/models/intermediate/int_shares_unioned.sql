@@ -16,6 +16,7 @@ select
     chain_depth,
     share_type,
     shared_url,
+    posted_url,
     text_fingerprint,
     text_length,
     shared_at,

@@ -15,13 +15,7 @@ with
 
 shares as (
 
-    select * from {{ ref('int_shares_unioned') }}
-
-),
-
-timed as (
-
-    select * from {{ ref('int_shares_timed') }}
+    select * from {{ ref('int_share_facts') }}
 
 ),
 
@@ -72,7 +66,7 @@ burst_trust as (
         members.burst_id,
         avg(accounts.trust_score) as burst_trust_score
 
-    from (select distinct burst_id, account_key from timed where burst_id is not null) as members
+    from (select distinct burst_id, account_key from shares where burst_id is not null) as members
     inner join accounts
         on members.account_key = accounts.account_key
     group by members.burst_id
@@ -102,28 +96,23 @@ weighed as (
     select
         linked.*,
         content.content_id,
-        timed.burst_id,
-        timed.in_coordinated_burst,
-        timed.reaction_latency_seconds,
         accounts.followers_count as audience_size,
         accounts.trust_score as account_factor,
         coalesce(content_factors.content_factor, 1.0) as content_factor,
         case
-            when timed.in_coordinated_burst then coalesce(burst_trust.burst_trust_score, 0.0)
+            when linked.in_coordinated_burst then coalesce(burst_trust.burst_trust_score, 0.0)
             else 1.0
         end as network_factor
 
     from linked
     inner join accounts
         on linked.account_key = accounts.account_key
-    inner join timed
-        on linked.share_id = timed.share_id
     left join content
         on linked.linked_url = content.canonical_url
     left join content_factors
         on content.content_id = content_factors.content_id
     left join burst_trust
-        on timed.burst_id = burst_trust.burst_id
+        on linked.burst_id = burst_trust.burst_id
 
 ),
 
