@@ -93,40 +93,63 @@ def drop_last_line(path: Path) -> None:
     path.write_text("".join(lines[:-1]))
 
 
+def planted_tweet(number: int, at: str, text: str, retweeted: str | None = None) -> dict:
+    record = {"id": f"99{number:017d}", "author_id": f"88{number:016d}", "created_at": at}
+    if retweeted is None:
+        return {**record, "text": text, "conversation_id": record["id"]}
+    return {
+        **record,
+        "text": f"RT @planted: {text}",
+        "conversation_id": record["id"],
+        "referenced_tweets": [{"type": "retweeted", "id": retweeted}],
+    }
+
+
+def prepend_page(landing: Path, day: date, tweets: list[dict]) -> None:
+    """`tweets` as the first page of the day's X export."""
+    ids = sorted(t["id"] for t in tweets)
+    page = {
+        "data": tweets,
+        "meta": {"result_count": len(tweets), "newest_id": ids[-1], "oldest_id": ids[0]},
+    }
+    path = sorted((landing / "x" / str(day)).glob("posts-*.jsonl"))[0]
+    path.write_text(json.dumps(page) + "\n" + path.read_text())
+
+
 def plant_burst_across_midnight(landing: Path) -> None:
     """Five accounts reshare one X post within 45 seconds across midnight, two on the first
     day and three on the second: neither day's export alone holds a burst (at least 5
-    accounts within 60 seconds), both together do. As the first page of each day's export."""
-
-    def tweet(number: int, at: str, retweeted: str | None = None) -> dict:
-        text = "Planted: a post five accounts reshare across midnight"
-        record = {"id": f"99{number:017d}", "author_id": f"88{number:016d}", "created_at": at}
-        if retweeted is None:
-            return {**record, "text": text, "conversation_id": record["id"]}
-        return {
-            **record,
-            "text": f"RT @planted: {text}",
-            "conversation_id": record["id"],
-            "referenced_tweets": [{"type": "retweeted", "id": retweeted}],
-        }
-
-    original = tweet(1, f"{DAY[0]}T23:59:30.000Z")
+    accounts within 60 seconds), both together do."""
+    text = "Planted: a post five accounts reshare across midnight"
+    original = planted_tweet(1, f"{DAY[0]}T23:59:30.000Z", text)
     first = [original] + [
-        tweet(n, f"{DAY[0]}T23:59:{seconds}.000Z", original["id"])
+        planted_tweet(n, f"{DAY[0]}T23:59:{seconds}.000Z", text, original["id"])
         for n, seconds in ((2, 40), (3, 50))
     ]
     second = [
-        tweet(n, f"{DAY[1]}T00:00:{seconds}.000Z", original["id"])
+        planted_tweet(n, f"{DAY[1]}T00:00:{seconds}.000Z", text, original["id"])
         for n, seconds in ((4, "05"), (5, "15"), (6, "25"))
     ]
-    for day, tweets in ((DAY[0], first), (DAY[1], second)):
-        ids = sorted(t["id"] for t in tweets)
-        page = {
-            "data": tweets,
-            "meta": {"result_count": len(tweets), "newest_id": ids[-1], "oldest_id": ids[0]},
-        }
-        path = sorted((landing / "x" / str(day)).glob("posts-*.jsonl"))[0]
-        path.write_text(json.dumps(page) + "\n" + path.read_text())
+    prepend_page(landing, DAY[0], first)
+    prepend_page(landing, DAY[1], second)
+
+
+def plant_words_across_midnight(landing: Path) -> None:
+    """Three accounts post the same words, two on the second day (100 and 50 seconds before
+    midnight) and one 5 seconds into the third: only the middle post has three accounts'
+    posts within 60 seconds of it (co-posted, the threshold 3), and only once the third day
+    is in. The third day's run must count the second day's middle post again, over a post
+    more than a window away from the third day's."""
+    text = "Planted: words three accounts post around midnight"
+    prepend_page(
+        landing,
+        DAY[1],
+        [
+            planted_tweet(7, f"{DAY[1]}T23:58:20.000Z", text),
+            planted_tweet(8, f"{DAY[1]}T23:59:10.000Z", text),
+        ],
+    )
+    prepend_page(landing, DAY[2], [planted_tweet(9, f"{DAY[2]}T00:00:05.000Z", text)])
 
 
 def raw_rows_of(home: Path, table: str, day: date) -> int:
@@ -145,6 +168,7 @@ def daily(tmp_path_factory) -> Path:
     )
     assert generated.returncode == 0, generated.stderr
     plant_burst_across_midnight(home / "landing")
+    plant_words_across_midnight(home / "landing")
 
     for day in (DAY[1], DAY[0], DAY[2]):
         ingest(home, [day])
@@ -187,8 +211,14 @@ def test_daily_runs_and_a_reloaded_partition_build_what_a_full_rebuild_builds(da
             "select count(*) from (select burst_id from intermediate.int_share_facts"
             " where burst_id is not null group by burst_id having count(distinct share_date) > 1)"
         ).fetchone()[0]
+        co_posted_across_midnight = con.execute(
+            "select count(*) from intermediate.int_share_facts where is_co_posted_text"
+            " and text_fingerprint in (select text_fingerprint from intermediate.int_share_facts"
+            " group by 1 having count(distinct share_date) > 1)"
+        ).fetchone()[0]
     assert spanning, "some posts have versions of several export dates (a run must re-pick them)"
     assert across_midnight, "some burst has shares of two days (runs of both days must join it)"
+    assert co_posted_across_midnight, "some co-posted words were posted on two days"
 
     daily_rows, rebuilt_rows = relations(daily), relations(rebuilt)
     assert daily_rows.keys() == rebuilt_rows.keys()

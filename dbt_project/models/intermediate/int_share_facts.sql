@@ -10,9 +10,11 @@
 --   * a share new, changed or gone, and every share of its chain's tree as the table holds it
 --     (an ancestor that appears, changes or goes changes the root and depth below it), and of
 --     a tree whose missing root it is; chains that reached the hop limit always;
---   * every share of a burst key or of words (text fingerprint) that one of those had before
---     or has now: a burst is found over all of its key's history, so a share across midnight,
---     or days late, joins the burst it belongs to and bursts keep their numbers.
+--   * every share of a burst key that one of those had before or has now: a burst is found
+--     over all of its key's history, so a share across midnight, or days late, joins the
+--     burst it belongs to and bursts keep their numbers;
+--   * every post of words (text fingerprint) one of those posted, or posts now, within a
+--     window of it: whether words were co-posted depends only on the posts within a window.
 -- The settings the facts depend on are kept in `_built_with`: changed vars derive all again.
 -- One model rather than one per fact, because each step must know what the previous one
 -- changed (about 300 lines for that reason).
@@ -234,16 +236,39 @@ shares as (
 ),
 
 {% if is_incremental() %}
-{%- for name, column in [('touched_keys', 'burst_key'), ('touched_texts', 'text_fingerprint')] %}
-{{ name }} as (
+touched_keys as (
 
-    select {{ column }} from keyed where {{ column }} is not null
+    select burst_key from keyed where burst_key is not null
     union
-    select {{ column }} from held
-    where {{ column }} is not null and share_id in (select share_id from replaced)
+    select burst_key from held
+    where burst_key is not null and share_id in (select share_id from replaced)
 
 ),
-{% endfor %}
+
+-- Words posted, or no longer posted, by a share placed again, and when: a post's co-posting
+-- depends only on the posts of its words within a window of it, so the posts within a window
+-- of these times are counted again, over the posts within two windows.
+touched_texts as (
+
+    select
+        text_fingerprint,
+        {{ dbt.dateadd('second', -2 * window_seconds, 'min(shared_at)') }} as counted_from,
+        {{ dbt.dateadd('second', -window_seconds, 'min(shared_at)') }} as recounted_from,
+        {{ dbt.dateadd('second', window_seconds, 'max(shared_at)') }} as recounted_to,
+        {{ dbt.dateadd('second', 2 * window_seconds, 'max(shared_at)') }} as counted_to
+
+    from (
+        select text_fingerprint, share_type, shared_at from keyed
+        union all
+        select text_fingerprint, share_type, shared_at from held
+        where share_id in (select share_id from replaced)
+    ) as touched
+    where share_type in ('original', 'quote', 'reply')
+        and text_fingerprint is not null
+        and shared_at is not null
+    group by text_fingerprint
+
+),
 {% endif %}
 
 -- A share without a time is in no window (in a window frame, rows without a time would all be
@@ -338,14 +363,26 @@ bursts as (
 
 authored as (
 
-    select share_id, account_key, text_fingerprint, shared_at
-    from shares
-    where share_type in ('original', 'quote', 'reply')
-        and text_fingerprint is not null
-        and shared_at is not null
+    select
+        shares.share_id,
+        shares.account_key,
+        shares.text_fingerprint,
+        shares.shared_at,
         {% if is_incremental() %}
-        and text_fingerprint in (select text_fingerprint from touched_texts)
-        {% endif %}
+        shares.shared_at between touched_texts.recounted_from and touched_texts.recounted_to
+        {% else %}
+        true
+        {% endif %} as is_recounted
+
+    from shares
+    {% if is_incremental() %}
+    inner join touched_texts
+        on shares.text_fingerprint = touched_texts.text_fingerprint
+        and shares.shared_at between touched_texts.counted_from and touched_texts.counted_to
+    {% endif %}
+    where shares.share_type in ('original', 'quote', 'reply')
+        and shares.text_fingerprint is not null
+        and shares.shared_at is not null
 
 ),
 
@@ -360,6 +397,7 @@ co_posted as (
     from (
         select
             share_id,
+            is_recounted,
             count(distinct account_key) over (
                 partition by text_fingerprint
                 order by shared_at
@@ -368,6 +406,8 @@ co_posted as (
             ) as accounts_nearby
         from authored
     ) as counted
+    -- the posts counted only as neighbours have not all of theirs here
+    where is_recounted
 
 ),
 
@@ -380,7 +420,7 @@ derived as (
     union
     select share_id from candidates
     union
-    select share_id from authored
+    select share_id from co_posted
     {% endif %}
 
 ),
