@@ -134,6 +134,24 @@ def plant_burst_across_midnight(landing: Path) -> None:
     prepend_page(landing, DAY[1], second)
 
 
+def plant_burst_before_a_late_reshare(landing: Path) -> None:
+    """Five accounts reshare a post on the second day 80 to 40 seconds before midnight (a
+    burst), and a sixth reshares it 5 seconds into the third day (in no burst window of five).
+    The third day's run counts again the burst's last two shares, whose burst window opened
+    more than a window before the late reshare, and names the burst by its first share, which
+    that run does not count again."""
+    text = "Planted: a post resharing slows down before midnight"
+    original = planted_tweet(10, f"{DAY[1]}T23:58:00.000Z", text)
+    times = ("23:58:40", "23:58:50", "23:59:00", "23:59:10", "23:59:20")
+    burst = [
+        planted_tweet(n, f"{DAY[1]}T{at}.000Z", text, original["id"])
+        for n, at in enumerate(times, start=11)
+    ]
+    prepend_page(landing, DAY[1], [original, *burst])
+    late = planted_tweet(16, f"{DAY[2]}T00:00:05.000Z", text, original["id"])
+    prepend_page(landing, DAY[2], [late])
+
+
 def plant_words_across_midnight(landing: Path) -> None:
     """Three accounts post the same words, two on the second day (100 and 50 seconds before
     midnight) and one 5 seconds into the third: only the middle post has three accounts'
@@ -169,6 +187,7 @@ def daily(tmp_path_factory) -> Path:
     assert generated.returncode == 0, generated.stderr
     plant_burst_across_midnight(home / "landing")
     plant_words_across_midnight(home / "landing")
+    plant_burst_before_a_late_reshare(home / "landing")
 
     for day in (DAY[1], DAY[0], DAY[2]):
         ingest(home, [day])

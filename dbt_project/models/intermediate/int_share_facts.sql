@@ -10,11 +10,12 @@
 --   * a share new, changed or gone, and every share of its chain's tree as the table holds it
 --     (an ancestor that appears, changes or goes changes the root and depth below it), and of
 --     a tree whose missing root it is; chains that reached the hop limit always;
---   * every share of a burst key that one of those had before or has now: a burst is found
---     over all of its key's history, so a share across midnight, or days late, joins the
---     burst it belongs to and bursts keep their numbers;
---   * every post of words (text fingerprint) one of those posted, or posts now, within a
---     window of it: whether words were co-posted depends only on the posts within a window.
+--   * every share of a burst key, or post of words (text fingerprint), that one of those had
+--     before or has now, within a window of it: whether a share sat in a burst, or co-posted
+--     its words, depends only on the shares within a window of it (so a share across
+--     midnight, or days late, joins the burst it belongs to); and every member of a burst of
+--     such a key, since a burst may grow, merge or split. A burst is named by its key and its
+--     first member, so it keeps its id whatever comes before it.
 -- The settings the facts depend on are kept in `_built_with`: changed vars derive all again.
 -- One model rather than one per fact, because each step must know what the previous one
 -- changed (about 300 lines for that reason).
@@ -50,8 +51,11 @@
 {%- set window_seconds = var('burst_window_seconds') %}
 {%- set min_accounts = var('burst_min_accounts') %}
 {%- set co_post_min_accounts = var('co_post_min_accounts') %}
+{#- burst_ids: a burst was named by its number within its key before it was named by its first
+    member: a table built then is derived again. #}
 {%- set built_with = 'max_chain_depth=' ~ max_chain_depth ~ ' burst_window_seconds=' ~ window_seconds
-    ~ ' burst_min_accounts=' ~ min_accounts ~ ' co_post_min_accounts=' ~ co_post_min_accounts %}
+    ~ ' burst_min_accounts=' ~ min_accounts ~ ' co_post_min_accounts=' ~ co_post_min_accounts
+    ~ ' burst_ids=first_member' %}
 {%- set inputs = [
     'platform', 'post_id', 'account_key', 'account_id', 'referenced_share_id', 'share_type',
     'posted_url', 'text_fingerprint', 'text_length', 'shared_at',
@@ -236,52 +240,61 @@ shares as (
 ),
 
 {% if is_incremental() %}
-touched_keys as (
-
-    select burst_key from keyed where burst_key is not null
-    union
-    select burst_key from held
-    where burst_key is not null and share_id in (select share_id from replaced)
-
-),
-
--- Words posted, or no longer posted, by a share placed again, and when: a post's co-posting
--- depends only on the posts of its words within a window of it, so the posts within a window
--- of these times are counted again, over the posts within two windows.
-touched_texts as (
+-- The burst keys, and the words, of the shares placed again, as they were and as they are, and
+-- when: a share is in a burst, or co-posted its words, by the shares of its key, or posts of
+-- its words, within a window of it. So the shares within a window of these times are counted
+-- again, over the shares within two windows; words count only in the account's own posts.
+{%- for name, column, counted in [
+    ('touched_keys', 'burst_key', 'true'),
+    ('touched_texts', 'text_fingerprint', "share_type in ('original', 'quote', 'reply')"),
+] %}
+{{ name }} as (
 
     select
-        text_fingerprint,
+        {{ column }},
         {{ dbt.dateadd('second', -2 * window_seconds, 'min(shared_at)') }} as counted_from,
         {{ dbt.dateadd('second', -window_seconds, 'min(shared_at)') }} as recounted_from,
         {{ dbt.dateadd('second', window_seconds, 'max(shared_at)') }} as recounted_to,
         {{ dbt.dateadd('second', 2 * window_seconds, 'max(shared_at)') }} as counted_to
 
     from (
-        select text_fingerprint, share_type, shared_at from keyed
+        select {{ column }}, share_type, shared_at from keyed
         union all
-        select text_fingerprint, share_type, shared_at from held
+        select {{ column }}, share_type, shared_at from held
         where share_id in (select share_id from replaced)
     ) as touched
-    where share_type in ('original', 'quote', 'reply')
-        and text_fingerprint is not null
+    where {{ counted }}
+        and {{ column }} is not null
         and shared_at is not null
-    group by text_fingerprint
+    group by {{ column }}
 
 ),
+{% endfor %}
 {% endif %}
 
 -- A share without a time is in no window (in a window frame, rows without a time would all be
 -- each other's peers).
 candidates as (
 
-    select share_id, account_key, burst_key, shared_at
-    from shares
-    where burst_key is not null
-        and shared_at is not null
+    select
+        shares.share_id,
+        shares.account_key,
+        shares.burst_key,
+        shares.shared_at,
         {% if is_incremental() %}
-        and burst_key in (select burst_key from touched_keys)
-        {% endif %}
+        shares.shared_at between touched_keys.recounted_from and touched_keys.recounted_to
+        {% else %}
+        true
+        {% endif %} as is_recounted
+
+    from shares
+    {% if is_incremental() %}
+    inner join touched_keys
+        on shares.burst_key = touched_keys.burst_key
+        and shares.shared_at between touched_keys.counted_from and touched_keys.counted_to
+    {% endif %}
+    where shares.burst_key is not null
+        and shares.shared_at is not null
 
 ),
 
@@ -303,6 +316,8 @@ windows as (
 ),
 
 -- A share is in a burst when a burst window holds it: one opened at most a window earlier.
+-- The shares counted only as neighbours have not all of theirs here: a share of a touched key
+-- farther from the run's changes keeps the burst membership the table holds.
 members as (
 
     select
@@ -321,43 +336,87 @@ members as (
         from windows
     ) as held_windows
     where burst_windows_holding > 0
+        and is_recounted
+
+    {% if is_incremental() %}
+    union all
+
+    select
+        shares.share_id,
+        shares.burst_key,
+        shares.shared_at
+
+    from shares
+    inner join touched_keys
+        on shares.burst_key = touched_keys.burst_key
+    where shares.held_burst_id is not null
+        and shares.shared_at not between touched_keys.recounted_from and touched_keys.recounted_to
+    {% endif %}
 
 ),
 
--- Members of one key more than a window apart start a new burst (gaps and islands).
+-- Members of one key more than a window apart start a new burst (gaps and islands), named by
+-- its key and its first member, so a burst keeps its id whatever came before it.
 episodes as (
 
     select
-        *,
-        sum(starts_burst) over (
-            partition by burst_key order by shared_at, share_id rows unbounded preceding
-        ) as burst_number
+        share_id,
+        {{ dbt.hash(dbt.concat(["burst_key", "'#'", "first_share_id"])) }} as burst_id
 
     from (
         select
             *,
-            case
-                when lag(shared_at) over (partition by burst_key order by shared_at, share_id)
-                    >= {{ dbt.dateadd('second', -window_seconds, 'shared_at') }}
-                then 0
-                else 1
-            end as starts_burst
-        from members
-    ) as flagged
+            first_value(share_id) over (
+                partition by burst_key, burst_number order by shared_at, share_id
+            ) as first_share_id
+        from (
+            select
+                *,
+                sum(starts_burst) over (
+                    partition by burst_key order by shared_at, share_id rows unbounded preceding
+                ) as burst_number
+            from (
+                select
+                    *,
+                    case
+                        when lag(shared_at) over (
+                            partition by burst_key order by shared_at, share_id
+                        ) >= {{ dbt.dateadd('second', -window_seconds, 'shared_at') }}
+                        then 0
+                        else 1
+                    end as starts_burst
+                from members
+            ) as flagged
+        ) as numbered
+    ) as named
 
 ),
 
--- Every candidate counted, with its burst or NULL.
+-- Every share counted again, with its burst or NULL, and every member of a touched key (its
+-- burst may have grown, merged or split).
 bursts as (
 
     select
         candidates.share_id,
-        {{ dbt.hash(dbt.concat(["episodes.burst_key", "'#'", "cast(episodes.burst_number as " ~ dbt.type_string() ~ ")"])) }}
-            as burst_id
+        episodes.burst_id
 
     from candidates
     left join episodes
         on candidates.share_id = episodes.share_id
+    where candidates.is_recounted
+
+    {% if is_incremental() %}
+    union all
+
+    select
+        episodes.share_id,
+        episodes.burst_id
+
+    from episodes
+    where episodes.share_id not in (
+        select share_id from candidates where is_recounted
+    )
+    {% endif %}
 
 ),
 
@@ -418,7 +477,7 @@ derived as (
     select share_id from keyed
     {% if is_incremental() %}
     union
-    select share_id from candidates
+    select share_id from bursts
     union
     select share_id from co_posted
     {% endif %}
