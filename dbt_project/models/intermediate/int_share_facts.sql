@@ -18,7 +18,7 @@
 --     first member, so it keeps its id whatever comes before it.
 -- The settings the facts depend on are kept in `_built_with`: changed vars derive all again.
 -- One model rather than one per fact, because each step must know what the previous one
--- changed (about 300 lines for that reason).
+-- changed: about 500 lines, a third of them finding what a run must derive and count again.
 --
 -- Chains: a reshare, quote or reply references the post it reacts to (`referenced_share_id`);
 -- that post is the `parent_share_id` when it is in the warehouse. Following parents up (a
@@ -239,16 +239,21 @@ shares as (
 
 ),
 
-{% if is_incremental() %}
--- The burst keys, and the words, of the shares placed again, as they were and as they are, and
--- when: a share is in a burst, or co-posted its words, by the shares of its key, or posts of
--- its words, within a window of it. So the shares within a window of these times are counted
--- again, over the shares within two windows; words count only in the account's own posts.
-{%- for name, column, counted in [
-    ('touched_keys', 'burst_key', 'true'),
-    ('touched_texts', 'text_fingerprint', "share_type in ('original', 'quote', 'reply')"),
+-- The shares counted for bursts (`candidates`, by burst key) and for co-posting (`authored`,
+-- by words, in the account's own posts only). A share without a time is in no window (in a
+-- window frame, rows without a time would all be each other's peers).
+--
+-- Incremental: a share is in a burst, or co-posted its words, by the shares of its key, or
+-- posts of its words, within a window of it. So the run takes the keys and words of the shares
+-- placed again, as they were and as they are, and when (`touched_*`); counts again the shares
+-- within a window of those times (`is_recounted`), over the shares within two windows.
+{%- for selection, touched, column, counted in [
+    ('candidates', 'touched_keys', 'burst_key', 'true'),
+    ('authored', 'touched_texts', 'text_fingerprint',
+     "share_type in ('original', 'quote', 'reply')"),
 ] %}
-{{ name }} as (
+{% if is_incremental() %}
+{{ touched }} as (
 
     select
         {{ column }},
@@ -269,34 +274,33 @@ shares as (
     group by {{ column }}
 
 ),
-{% endfor %}
 {% endif %}
 
--- A share without a time is in no window (in a window frame, rows without a time would all be
--- each other's peers).
-candidates as (
+{{ selection }} as (
 
     select
         shares.share_id,
         shares.account_key,
-        shares.burst_key,
+        shares.{{ column }},
         shares.shared_at,
         {% if is_incremental() %}
-        shares.shared_at between touched_keys.recounted_from and touched_keys.recounted_to
+        shares.shared_at between {{ touched }}.recounted_from and {{ touched }}.recounted_to
         {% else %}
         true
         {% endif %} as is_recounted
 
     from shares
     {% if is_incremental() %}
-    inner join touched_keys
-        on shares.burst_key = touched_keys.burst_key
-        and shares.shared_at between touched_keys.counted_from and touched_keys.counted_to
+    inner join {{ touched }}
+        on shares.{{ column }} = {{ touched }}.{{ column }}
+        and shares.shared_at between {{ touched }}.counted_from and {{ touched }}.counted_to
     {% endif %}
-    where shares.burst_key is not null
+    where {{ counted }}
+        and shares.{{ column }} is not null
         and shares.shared_at is not null
 
 ),
+{% endfor %}
 
 -- Every candidate opens a window [shared_at, shared_at + window]; count its accounts. A frame
 -- over the key's shares in time order rather than a self-join: one root or link can hold
@@ -417,31 +421,6 @@ bursts as (
         select share_id from candidates where is_recounted
     )
     {% endif %}
-
-),
-
-authored as (
-
-    select
-        shares.share_id,
-        shares.account_key,
-        shares.text_fingerprint,
-        shares.shared_at,
-        {% if is_incremental() %}
-        shares.shared_at between touched_texts.recounted_from and touched_texts.recounted_to
-        {% else %}
-        true
-        {% endif %} as is_recounted
-
-    from shares
-    {% if is_incremental() %}
-    inner join touched_texts
-        on shares.text_fingerprint = touched_texts.text_fingerprint
-        and shares.shared_at between touched_texts.counted_from and touched_texts.counted_to
-    {% endif %}
-    where shares.share_type in ('original', 'quote', 'reply')
-        and shares.text_fingerprint is not null
-        and shares.shared_at is not null
 
 ),
 
