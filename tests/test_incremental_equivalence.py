@@ -105,6 +105,10 @@ def planted_tweet(number: int, at: str, text: str, retweeted: str | None = None)
     }
 
 
+def planted_share_id(number: int) -> str:
+    return f"x:{planted_tweet(number, '', '')['id']}"
+
+
 def prepend_page(landing: Path, day: date, tweets: list[dict]) -> None:
     """`tweets` as the first page of the day's X export."""
     ids = sorted(t["id"] for t in tweets)
@@ -230,14 +234,21 @@ def test_daily_runs_and_a_reloaded_partition_build_what_a_full_rebuild_builds(da
             "select count(*) from (select burst_id from intermediate.int_share_facts"
             " where burst_id is not null group by burst_id having count(distinct share_date) > 1)"
         ).fetchone()[0]
-        co_posted_across_midnight = con.execute(
-            "select count(*) from intermediate.int_share_facts where is_co_posted_text"
-            " and text_fingerprint in (select text_fingerprint from intermediate.int_share_facts"
-            " group by 1 having count(distinct share_date) > 1)"
-        ).fetchone()[0]
+        planted = dict(
+            con.execute(
+                "select share_id, (in_coordinated_burst, is_co_posted_text, burst_id)"
+                " from intermediate.int_share_facts where share_id in (select unnest(?))",
+                [[planted_share_id(n) for n in range(7, 17)]],
+            ).fetchall()
+        )
     assert spanning, "some posts have versions of several export dates (a run must re-pick them)"
     assert across_midnight, "some burst has shares of two days (runs of both days must join it)"
-    assert co_posted_across_midnight, "some co-posted words were posted on two days"
+    # What the planted words and late reshare are for (their docstrings): the middle post alone
+    # co-posted; the five reshares before midnight one burst, the late one in none.
+    assert [planted[planted_share_id(n)][1] for n in (7, 8, 9)] == [False, True, False]
+    burst = [planted[planted_share_id(n)] for n in range(11, 17)]
+    assert [in_burst for in_burst, _, _ in burst] == [True] * 5 + [False]
+    assert len({burst_id for _, _, burst_id in burst[:5]}) == 1
 
     daily_rows, rebuilt_rows = relations(daily), relations(rebuilt)
     assert daily_rows.keys() == rebuilt_rows.keys()
