@@ -2,16 +2,19 @@
 serving file always opens and is either the previous version or the new one, and the next
 run succeeds (issue 6, reliability b).
 
-Each kill lands exactly where it is named (sharesignal.crash): the run is started in a
-process group of its own and kills the whole group, dbt included, at its crash point. Kills
-during build and audit happen in a daily run of a new export date, so the marts change;
-kills around the publication happen in `sharesignal publish` (the gates and the publish
-step alone), the only steps that touch the serving folder. Each crash point starts from its
-own copy of one prepared world (conftest's ten-day world), so the points are independent.
+Each kill lands exactly where it is named (sharesignal.crash). Kills during build and audit
+happen in a daily run of a new export date, so the marts change; kills around the
+publication happen in `sharesignal publish` (the gates and the publish step alone), the only
+steps that touch the serving folder. Both start from a copy of one prepared world
+(conftest's ten-day world). Each runs once, in a process group of its own that stops itself
+at every crash point in turn: the home is copied there, as a kill there leaves it, and the
+run goes on; after the last point the group is killed. Every crash point then recovers from
+its own copy, so the points are independent, without a run of their own up to the point.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,7 +31,7 @@ from helpers import copy_home, run_sharesignal
 
 from data_quality import MART_SUITES
 from sharesignal.config import REPO_ROOT
-from sharesignal.crash import CRASH_AT
+from sharesignal.crash import PAUSE_AT, PAUSE_LOG
 
 # Where a daily run of the next export date is killed: in ingest, at the first, a middle and
 # the last stretch of dbt's build events, in the raw contract and in a mart's gate.
@@ -100,33 +103,78 @@ def temporary_files(home: Path) -> list[str]:
     )
 
 
-def sharesignal_killed_at(home: Path, point: str, *args: str) -> subprocess.CompletedProcess:
-    """Run `sharesignal <args>` in its own process group, set to kill itself at `point`."""
-    env = {**os.environ, "SHARESIGNAL_HOME": str(home), CRASH_AT: point}
+@dataclass(frozen=True)
+class Killed:
+    """The homes a run left at each crash point, and the home it started from."""
+
+    before: Path
+    at: dict[str, Path]
+
+
+def killed_at_each(start: Path, work: Path, points: list[str], args: list[str]) -> Killed:
+    """Run `sharesignal <args>` on a copy of `start`, in its own process group, stopped at
+    each of `points` in the order the run reaches them: copy its home there, then go on.
+    Killed with SIGKILL at the last point, as a kill at each point would have."""
+    home = copy_home(start, work / "running")
+    output, paused = work / "running.log", work / "paused.log"
+    env = {
+        **os.environ,
+        "SHARESIGNAL_HOME": str(home),
+        PAUSE_AT: ",".join(points),
+        PAUSE_LOG: str(paused),
+    }
     command = Path(sys.executable).parent / "sharesignal"
-    return subprocess.run(
-        [str(command), *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        start_new_session=True,
+    with output.open("w") as log:
+        run = subprocess.Popen(
+            [str(command), *args],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    at: dict[str, Path] = {}
+    try:
+        while len(at) < len(points):
+            _, status = os.waitpid(run.pid, os.WUNTRACED)
+            assert os.WIFSTOPPED(status), f"never reached {set(points) - set(at)}: " + (
+                output.read_text()
+            )
+            point = paused.read_text().splitlines()[-1]
+            assert point in points and point not in at, paused.read_text()
+            at[point] = copy_home(home, work / point.replace(":", "-"))
+            if len(at) < len(points):
+                os.killpg(run.pid, signal.SIGCONT)
+    finally:
+        # Stopped at the last point (or anywhere, if an assertion failed): killed there.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+    assert run.wait() == -signal.SIGKILL
+    return Killed(start, at)
+
+
+@pytest.fixture(scope="module")
+def daily_run_killed(ten_days_home, tmp_path_factory) -> Killed:
+    """A daily run of the next export date, from the ten-day world (published, as many
+    versions kept as are kept, the next export date waiting in landing), at each RUN_POINT."""
+    day = str(TEN_DAYS_LAST + timedelta(days=1))
+    work = tmp_path_factory.mktemp("daily-run-killed")
+    return killed_at_each(
+        ten_days_home, work, RUN_POINTS, ["backfill", "--start", day, "--end", day]
     )
 
 
-@pytest.fixture
-def home(ten_days_home, tmp_path) -> Path:
-    """A copy of the ten-day world: published, as many versions kept as are kept, and the
-    next export date waiting in landing. Each crash point starts from the same state."""
-    return copy_home(ten_days_home, tmp_path / "home")
+@pytest.fixture(scope="module")
+def publication_killed(ten_days_home, tmp_path_factory) -> Killed:
+    """`sharesignal publish` on the ten-day world, at each PUBLISH_POINT."""
+    work = tmp_path_factory.mktemp("publication-killed")
+    return killed_at_each(ten_days_home, work, PUBLISH_POINTS, ["publish"])
 
 
-def assert_killed_then_recovered(home: Path, point: str, args: list[str]) -> None:
-    before, before_link = read_version(home), linked_parquet(home)
+def assert_killed_then_recovered(killed: Killed, point: str, args: list[str]) -> None:
+    before, before_link = read_version(killed.before), linked_parquet(killed.before)
+    home = killed.at[point]
 
-    killed = sharesignal_killed_at(home, point, *args)
-
-    assert killed.returncode == -signal.SIGKILL, f"never reached {point}: {killed.stdout}"
     after_kill = read_version(home)
     if point in DATABASE_SWAPPED:
         assert after_kill.published_at != before.published_at
@@ -148,12 +196,17 @@ def assert_killed_then_recovered(home: Path, point: str, args: list[str]) -> Non
     assert len(list((home / "serving" / "versions").glob("*.duckdb"))) <= KEEP_VERSIONS
 
 
+# Each kind of run on one worker, which runs it once for all its crash points.
+@pytest.mark.xdist_group("crash_recovery_daily_run")
 @pytest.mark.parametrize("point", RUN_POINTS)
-def test_a_run_killed_in_build_or_audit_leaves_the_last_version(home, point):
+def test_a_run_killed_in_build_or_audit_leaves_the_last_version(daily_run_killed, point):
     day = str(TEN_DAYS_LAST + timedelta(days=1))
-    assert_killed_then_recovered(home, point, ["backfill", "--start", day, "--end", day])
+    assert_killed_then_recovered(
+        daily_run_killed, point, ["backfill", "--start", day, "--end", day]
+    )
 
 
+@pytest.mark.xdist_group("crash_recovery_publication")
 @pytest.mark.parametrize("point", PUBLISH_POINTS)
-def test_a_publication_killed_at_any_step_leaves_one_whole_version(home, point):
-    assert_killed_then_recovered(home, point, ["publish"])
+def test_a_publication_killed_at_any_step_leaves_one_whole_version(publication_killed, point):
+    assert_killed_then_recovered(publication_killed, point, ["publish"])

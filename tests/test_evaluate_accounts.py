@@ -15,6 +15,9 @@ from labeled_files import cresci_bot, cresci_person, write_bot_or_not, write_cre
 from sharesignal.trust.scorecard import apply, read_seeds
 from sharesignal.trust.signals import SIGNALS
 
+# One worker builds the labeled world and runs every test of it, instead of the other waiting.
+pytestmark = pytest.mark.xdist_group("evaluate_accounts")
+
 
 def bot_or_not_set(folder: Path) -> Path:
     """Six people posting their own words hours apart, six bots posting one text within a
