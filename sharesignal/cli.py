@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 import sys
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from sharesignal.config import REPO_ROOT, load_settings
 
@@ -115,9 +117,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "generate":
         return generate_command(args)
     if args.command == "backfill":
-        return backfill_command(args.start, args.end, args.full_refresh)
+        exit_without_teardown(backfill_command(args.start, args.end, args.full_refresh))
     if args.command == "publish":
-        return run_job("audit_and_publish", {}, "the marts as built")
+        exit_without_teardown(run_job("audit_and_publish", {}, "the marts as built"))
     if args.command == "ui":
         return ui_command()
     if args.command == "docs":
@@ -138,6 +140,17 @@ def main(argv: list[str] | None = None) -> int:
 
         return fit_trust_command(args.datasets, args.work, args.report)
     return summary_command()
+
+
+def exit_without_teardown(code: int) -> NoReturn:
+    """End the command now, without Python's teardown: after a run has loaded Dagster, dbt's
+    manifest and Great Expectations, freeing their objects one by one takes 1.5 s of every
+    run, and there is nothing left to write (the run's instance, connections and files are
+    closed; logging is flushed here)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 def generate_command(args: argparse.Namespace) -> int:
