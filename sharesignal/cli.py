@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import logging
+import atexit
 import os
 import shutil
 import sys
@@ -146,10 +146,11 @@ def exit_without_teardown(code: int) -> NoReturn:
     """End the command now, without Python's teardown: after a run has loaded Dagster, dbt's
     manifest and Great Expectations, freeing their objects one by one takes 1.5 s of every
     run, and there is nothing left to write (the run's instance, connections and files are
-    closed; logging is flushed here)."""
+    closed). The exit handlers still run, as at any exit: they flush logging and release
+    multiprocessing's semaphores (else its resource tracker warns of a leak)."""
     sys.stdout.flush()
     sys.stderr.flush()
-    logging.shutdown()
+    atexit._run_exitfuncs()
     os._exit(code)
 
 

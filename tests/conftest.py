@@ -45,21 +45,24 @@ def generate(home: Path, start: date, days: int, *options: str) -> None:
     assert generated.returncode == 0, generated.stdout + generated.stderr
 
 
-def backfill(home: Path, start: date, end: date, key: str | None = None) -> str:
+def backfill(home: Path, start: date, end: date, key: str | None = None) -> None:
+    """Backfill the dates, writing what it printed to `backfill.stdout` and `backfill.stderr`
+    in the home."""
     dates = ("--start", start.isoformat(), "--end", end.isoformat())
     run = run_sharesignal(home, "backfill", *dates, key=key)
     assert run.returncode == 0, run.stdout + run.stderr
-    return run.stdout
+    (home / "backfill.stdout").write_text(run.stdout)
+    (home / "backfill.stderr").write_text(run.stderr)
 
 
 @pytest.fixture(scope="session")
 def published_home(tmp_path_factory) -> Path:
     """Two export dates generated and backfilled through the whole pipeline in one run.
-    What the backfill printed is in `backfill.stdout` there."""
+    What the backfill printed is in `backfill.stdout` and `backfill.stderr` there."""
 
     def build(home: Path) -> None:
         generate(home, FIRST_DAY, 2, "--accounts", "300", "--shares", "1500")
-        (home / "backfill.stdout").write_text(backfill(home, FIRST_DAY, LAST_DAY))
+        backfill(home, FIRST_DAY, LAST_DAY)
 
     return shared_world(tmp_path_factory, "published", build)
 

@@ -50,6 +50,12 @@ def test_a_backfill_flows_from_landing_files_to_the_serving_file(published_home)
     assert all(n > 0 for t, n in marts.items() if t != "fct_attributed_opportunities"), marts
 
 
+def test_a_backfill_writes_nothing_to_stderr(published_home):
+    """No library's warning, and no leaked semaphore reported as the command ends without
+    Python's teardown (sharesignal.cli.exit_without_teardown)."""
+    assert (published_home / "backfill.stderr").read_text() == ""
+
+
 def test_a_corrupted_mart_fails_its_check_and_nothing_is_published(
     published_home, tmp_path, monkeypatch
 ):
