@@ -2,9 +2,9 @@
 (tests/test_crash_recovery.py), so that every kill lands exactly where it is meant to.
 
 With `SHARESIGNAL_CRASH_AT=<point>` in its environment, the process reaching that point
-kills its whole process group with SIGKILL, the dbt subprocess included, as a power cut
-or a container kill would: no cleanup, no `finally`, no flush. Run it in a process group
-of its own (`setsid`).
+kills its whole process group with SIGKILL, the dbt subprocess included, as a container
+kill would: no cleanup, no `finally`, no flush of what the processes hold in memory (what
+they wrote, the kernel keeps). Run it in a process group of its own (`setsid`).
 
 With `SHARESIGNAL_PAUSE_AT=<point>,<point>,...` the process group stops itself (SIGSTOP) at
 each of those points instead, after appending the point's name as a line to the file

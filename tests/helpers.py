@@ -11,16 +11,21 @@ from filelock import FileLock
 
 from sharesignal.config import DBT_PROJECT_DIR, REPO_ROOT
 
+# The installed command, beside the interpreter running the tests (not necessarily on PATH).
+SHARESIGNAL = str(Path(sys.executable).parent / "sharesignal")
+
+
+def sharesignal_env(home: Path, variables: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a `sharesignal` command on `home`, with `variables` added."""
+    return {**os.environ, "SHARESIGNAL_HOME": str(home), **(variables or {})}
+
 
 def run_sharesignal(home: Path, *args: str, key: str | None = None) -> subprocess.CompletedProcess:
     """Run the installed `sharesignal` command with `home` as SHARESIGNAL_HOME (and `key` as
     the pseudonymization key when given), as a user would from the repository."""
-    command = Path(sys.executable).parent / "sharesignal"
-    env = {**os.environ, "SHARESIGNAL_HOME": str(home)}
-    if key is not None:
-        env["SHARESIGNAL_PSEUDONYM_KEY"] = key
+    env = sharesignal_env(home, None if key is None else {"SHARESIGNAL_PSEUDONYM_KEY": key})
     return subprocess.run(
-        [str(command), *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True
+        [SHARESIGNAL, *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True
     )
 
 

@@ -19,7 +19,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -27,7 +26,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from conftest import TEN_DAYS_LAST
-from helpers import copy_home, run_sharesignal
+from helpers import SHARESIGNAL, copy_home, run_sharesignal, sharesignal_env
 
 from data_quality import MART_SUITES
 from sharesignal.config import REPO_ROOT
@@ -117,16 +116,10 @@ def killed_at_each(start: Path, work: Path, points: list[str], args: list[str]) 
     Killed with SIGKILL at the last point, as a kill at each point would have."""
     home = copy_home(start, work / "running")
     output, paused = work / "running.log", work / "paused.log"
-    env = {
-        **os.environ,
-        "SHARESIGNAL_HOME": str(home),
-        PAUSE_AT: ",".join(points),
-        PAUSE_LOG: str(paused),
-    }
-    command = Path(sys.executable).parent / "sharesignal"
+    env = sharesignal_env(home, {PAUSE_AT: ",".join(points), PAUSE_LOG: str(paused)})
     with output.open("w") as log:
         run = subprocess.Popen(
-            [str(command), *args],
+            [SHARESIGNAL, *args],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

@@ -10,7 +10,6 @@ import shutil
 import stat
 import struct
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +20,7 @@ import polars as pl
 import pytest
 import vl_convert
 from dagster import AssetKey, materialize
-from helpers import copy_home, run_sharesignal
+from helpers import SHARESIGNAL, copy_home, run_sharesignal, sharesignal_env
 
 from data_quality.suites import ATTRIBUTION_MODELS
 from sharesignal.config import REPO_ROOT
@@ -603,9 +602,9 @@ def test_a_killed_report_leaves_the_current_one_and_the_next_cleans_up(
     report_dir = home / "serving" / "report"
     before = report_state(report_dir)
     killed = subprocess.run(
-        [str(Path(sys.executable).parent / "sharesignal"), "report"],
+        [SHARESIGNAL, "report"],
         cwd=REPO_ROOT,
-        env={**os.environ, "SHARESIGNAL_HOME": str(home), CRASH_AT: point},
+        env=sharesignal_env(home, {CRASH_AT: point}),
         capture_output=True,
         start_new_session=True,
     )
